@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make book` builds the site, `make test` tests it.
+# Both create the virtual environment on first use and are fast when nothing changed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HTML   := _build/html
+# Strict: warnings are errors, every cross-reference must resolve.
+JB_FLAGS := --warningiserror --nitpick --keep-going
+
+.DEFAULT_GOAL := help
+.PHONY: help book test test-unit notebooks serve bench lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+book: $(STAMP)  ## build the site into _build/html, executing changed chapters
+	$(PY) tools/build_book.py $(JB_FLAGS)
+
+test-unit: $(STAMP)  ## the package tests only
+	$(PY) -m pytest tests -m "not browser and not slow"
+
+test: book  ## package tests, strict book build, notebook and browser tests
+	$(PY) -m pytest tests
+
+notebooks: $(STAMP)  ## regenerate the paired .ipynb of every chapter from its .md
+	$(PY) tools/notebooks.py sync
+
+serve: book  ## serve the built site on http://127.0.0.1:8000
+	$(PY) -m http.server --bind 127.0.0.1 --directory $(HTML) 8000
+
+bench: $(STAMP)  ## build-time budgets and the training-loop overhead
+	$(PY) benchmarks/bench_training.py
+
+lock:  ## re-resolve constraints.txt from requirements.txt (needs the package index)
+	rm -rf /tmp/dlbook-lock && $(PYTHON) -m venv /tmp/dlbook-lock
+	/tmp/dlbook-lock/bin/pip install --quiet $$(grep -v -e '^-c' -e '^#' requirements.txt)
+	{ echo "# Every package the book environment resolves to, pinned. Regenerate with \`make lock\`."; \
+	  /tmp/dlbook-lock/bin/pip freeze | sed 's/+cpu$$//'; } > constraints.txt
+
+clean:  ## remove the built site and the execution cache (keeps .venv)
+	rm -rf _build

@@ -1,0 +1,156 @@
+"""The three classifiers of the lab "MNIST in three flavours".
+
+Each is built from the shape of one input example and the number of classes, so the
+same class serves the 8x8 digits and 28x28 MNIST, and each returns logits (no softmax:
+``nn.CrossEntropyLoss`` applies it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+def _check_shape(input_shape: Sequence[int], num_classes: int) -> tuple[int, int, int]:
+    if not isinstance(input_shape, Sequence) or len(input_shape) != 3:
+        raise ValueError(
+            f"input_shape must be (channels, height, width), got {input_shape!r}"
+        )
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
+               for s in input_shape):
+        raise ValueError(f"input_shape must hold positive ints, got {input_shape!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    return tuple(input_shape)  # type: ignore[return-value]
+
+
+class _Classifier(nn.Module):
+    """Checks that a batch has the shape the model was built for."""
+
+    input_shape: tuple[int, int, int]
+
+    def _check_input(self, X: torch.Tensor) -> None:
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+        if X.dim() != 4 or tuple(X.shape[1:]) != self.input_shape:
+            raise ValueError(
+                f"{type(self).__name__} expects a batch of shape "
+                f"(batch, {', '.join(map(str, self.input_shape))}), got {tuple(X.shape)}"
+            )
+
+
+class Perceptron(_Classifier):
+    """One linear layer: ``y_hat = W x + b``, one output unit per class.
+
+    The multi-class perceptron of the lab; with softmax and cross-entropy it is
+    multinomial logistic regression.
+    """
+
+    def __init__(self, input_shape: Sequence[int], num_classes: int = 10):
+        super().__init__()
+        self.input_shape = _check_shape(input_shape, num_classes)
+        self.net = nn.Sequential(
+            nn.Flatten(), nn.Linear(math.prod(self.input_shape), num_classes)
+        )
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """``(batch, C, H, W)`` -> logits ``(batch, num_classes)``."""
+        self._check_input(X)
+        return self.net(X)
+
+
+class MLP(_Classifier):
+    """A deep fully-connected network: ``x^(i) = ReLU(W^(i) x^(i-1) + b^(i))``.
+
+    Args:
+        input_shape: ``(channels, height, width)`` of one example.
+        num_classes: number of output logits.
+        num_hiddens: width of each hidden layer, in order.
+        dropout: dropout probability after each hidden layer (0 for none).
+    """
+
+    def __init__(self, input_shape: Sequence[int], num_classes: int = 10,
+                 num_hiddens: Sequence[int] = (256, 128), dropout: float = 0.0):
+        super().__init__()
+        self.input_shape = _check_shape(input_shape, num_classes)
+        if not num_hiddens or not all(isinstance(h, int) and h > 0 for h in num_hiddens):
+            raise ValueError(
+                f"num_hiddens must be a non-empty sequence of positive ints, got "
+                f"{num_hiddens!r}"
+            )
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = math.prod(self.input_shape)
+        for h in num_hiddens:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = h
+        layers.append(nn.Linear(width, num_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """``(batch, C, H, W)`` -> logits ``(batch, num_classes)``."""
+        self._check_input(X)
+        return self.net(X)
+
+
+class CNN(_Classifier):
+    """A small VGG-style convolutional network.
+
+    ``[conv(3x3) -> BatchNorm -> ReLU] x 2 -> maxpool(2) -> conv(3x3) -> BatchNorm
+    -> ReLU -> maxpool(2) -> dropout -> linear``. Padding keeps the size through each
+    convolution, so the feature map shrinks only in the pooling layers:
+    ``H -> H/2 -> H/4``.
+
+    Args:
+        input_shape: ``(channels, height, width)`` of one example; height and width
+            must be at least 4.
+        num_classes: number of output logits.
+        channels: output channels of the first and the second block.
+        dropout: dropout probability before the last layer.
+    """
+
+    def __init__(self, input_shape: Sequence[int], num_classes: int = 10,
+                 channels: Sequence[int] = (32, 64), dropout: float = 0.3):
+        super().__init__()
+        self.input_shape = _check_shape(input_shape, num_classes)
+        c, h, w = self.input_shape
+        if h < 4 or w < 4:
+            raise ValueError(f"CNN needs images of at least 4x4, got {h}x{w}")
+        if (len(channels) != 2
+                or not all(isinstance(k, int) and k > 0 for k in channels)):
+            raise ValueError(f"channels must be two positive ints, got {channels!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        c1, c2 = channels
+
+        def block(c_in: int, c_out: int) -> list[nn.Module]:
+            return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out),
+                    nn.ReLU()]
+
+        self.features = nn.Sequential(
+            *block(c, c1), *block(c1, c1),
+            nn.MaxPool2d(2),  # (batch, c1, H/2, W/2)
+            *block(c1, c2),
+            nn.MaxPool2d(2),  # (batch, c2, H/4, W/4)
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(c2 * (h // 4) * (w // 4), num_classes),
+        )
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """``(batch, C, H, W)`` -> logits ``(batch, num_classes)``."""
+        self._check_input(X)
+        return self.classifier(self.features(X))
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

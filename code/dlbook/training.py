@@ -1,0 +1,259 @@
+"""One training loop for any classifier, with a per-epoch history and early stopping.
+
+The loop is the three steps of every chapter: a forward pass computes the loss on a
+mini-batch, the backward pass computes its gradient, and the optimizer updates the
+weights. It knows nothing about specific models.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from dlbook.utils import get_device
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+@dataclass
+class History:
+    """What happened in each epoch of :func:`fit` (lists indexed by epoch - 1)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    best_epoch: int | None = None  # 1-based epoch whose weights the model ends with
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+    @property
+    def num_epochs(self) -> int:
+        return len(self.train_loss)
+
+
+def _as_dataset(data, name: str) -> Dataset:
+    if isinstance(data, tuple) and len(data) == 2:
+        X, y = data
+        if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
+            raise TypeError(f"{name} must be a Dataset or a tuple of tensors (X, y)")
+        if len(X) != len(y):
+            raise ValueError(
+                f"{name}: X and y must have the same length, got {len(X)} and {len(y)}"
+            )
+        data = TensorDataset(X, y)
+    if not isinstance(data, Dataset):
+        raise TypeError(
+            f"{name} must be a torch Dataset or a tuple (X, y), got {type(data).__name__}"
+        )
+    if len(data) == 0:
+        raise ValueError(f"{name} is empty: expected at least one example")
+    return data
+
+
+def _positive(name: str, value, kind=(int, float)) -> None:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a positive number, got {value!r}")
+    if not value > 0 or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"{name} must be positive, got {value}")
+
+
+def _batches(data: Dataset, batch_size: int, shuffle: bool,
+             generator: torch.Generator | None):
+    """Yield ``(X, y)`` mini-batches; tensors are sliced directly, without a DataLoader."""
+    if isinstance(data, TensorDataset) and len(data.tensors) == 2:
+        X, y = data.tensors
+        n = len(y)
+        order = torch.randperm(n, generator=generator) if shuffle else None
+        for start in range(0, n, batch_size):
+            if order is None:
+                yield X[start:start + batch_size], y[start:start + batch_size]
+            else:
+                idx = order[start:start + batch_size]
+                yield X[idx], y[idx]
+    else:
+        yield from DataLoader(data, batch_size=batch_size, shuffle=shuffle,
+                              generator=generator)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
+             batch_size: int = 1024, device=None) -> tuple[float, float]:
+    """Mean loss and accuracy of ``model`` on ``data`` (a Dataset or ``(X, y)``)."""
+    data = _as_dataset(data, "data")
+    _positive("batch_size", batch_size, int)
+    device = get_device(device) if device is not None else _model_device(model)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    was_training = model.training
+    model.eval()
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    for X, y in _batches(data, batch_size, False, None):
+        X, y = X.to(device), y.to(device)
+        logits = model(X)
+        total_loss += loss_fn(logits, y) * len(y)
+        correct += (logits.argmax(dim=1) == y).sum()
+    model.train(was_training)
+    n = len(data)
+    return total_loss.item() / n, correct.item() / n
+
+
+@torch.no_grad()
+def predict(model: nn.Module, X: torch.Tensor, *, batch_size: int = 1024) -> torch.Tensor:
+    """Class probabilities ``(N, num_classes)`` of ``model`` for the inputs ``X``."""
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+    device = _model_device(model)
+    was_training = model.training
+    model.eval()
+    out = [model(X[i:i + batch_size].to(device)).softmax(dim=1).cpu()
+           for i in range(0, len(X), batch_size)]
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _make_optimizer(optimizer, model: nn.Module, lr: float, momentum: float,
+                    weight_decay: float) -> torch.optim.Optimizer:
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                               weight_decay=weight_decay)
+    if optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    raise ValueError(
+        f"optimizer must be one of {OPTIMIZERS} or a torch.optim.Optimizer, "
+        f"got {optimizer!r}"
+    )
+
+
+def _default_progress() -> bool:
+    # Shown in a live notebook; the book writes it to stderr, which the site drops.
+    return "ipykernel" in sys.modules
+
+
+def fit(
+    model: nn.Module,
+    train_data,
+    val_data=None,
+    *,
+    num_epochs: int = 20,
+    batch_size: int = 128,
+    lr: float = 0.05,
+    momentum: float = 0.5,
+    weight_decay: float = 0.0,
+    optimizer="sgd",
+    loss_fn: nn.Module | None = None,
+    shuffle: bool = True,
+    patience: int | None = None,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` on ``train_data`` and record each epoch in a :class:`History`.
+
+    Args:
+        model: any ``nn.Module`` that maps a batch ``(batch, ...)`` to logits
+            ``(batch, num_classes)``.
+        train_data, val_data: torch Datasets or tuples of tensors ``(X, y)``.
+        num_epochs: the most epochs to train for.
+        batch_size: examples per mini-batch.
+        lr, momentum, weight_decay: settings of the optimizer (``momentum`` is
+            ignored by Adam). The defaults are the workshop's SGD settings.
+        optimizer: ``"sgd"``, ``"adam"`` or a ready ``torch.optim.Optimizer``.
+        loss_fn: defaults to cross-entropy on logits.
+        shuffle: reshuffle the training set each epoch (seeded by ``seed``).
+        patience: stop when the validation loss has not improved for this many
+            epochs, and restore the weights of the best epoch; ``None`` trains for
+            all ``num_epochs`` and keeps the last weights.
+        seed: seeds the shuffling order.
+        device: where to train; chosen once by :func:`dlbook.utils.get_device`.
+        progress: write one line per epoch to stderr; by default only in a notebook.
+
+    Returns:
+        The :class:`History`; the model is trained in place.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    train_data = _as_dataset(train_data, "train_data")
+    if val_data is not None:
+        val_data = _as_dataset(val_data, "val_data")
+    _positive("num_epochs", num_epochs, int)
+    _positive("batch_size", batch_size, int)
+    _positive("lr", lr)
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if patience is not None:
+        _positive("patience", patience, int)
+        if val_data is None:
+            raise ValueError("patience (early stopping) needs val_data to watch")
+
+    device = get_device(device)
+    model.to(device)
+    opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    show = _default_progress() if progress is None else progress
+    history = History()
+    best_loss, best_state, waited = math.inf, None, 0
+    start = time.perf_counter()
+
+    for epoch in range(1, num_epochs + 1):
+        model.train()
+        total_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.long)
+        for X, y in _batches(train_data, batch_size, shuffle, generator):
+            X, y = X.to(device), y.to(device)
+            logits = model(X)                     # 1. forward
+            loss = loss_fn(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()                       # 2. backward
+            opt.step()                            # 3. update
+            total_loss += loss.detach() * len(y)
+            correct += (logits.detach().argmax(dim=1) == y).sum()
+        n = len(train_data)
+        history.train_loss.append(total_loss.item() / n)
+        history.train_acc.append(correct.item() / n)
+        line = (f"epoch {epoch:3d}/{num_epochs}  train loss {history.train_loss[-1]:.4f}"
+                f"  acc {history.train_acc[-1]:.4f}")
+
+        if val_data is not None:
+            val_loss, val_acc = evaluate(model, val_data, loss_fn=loss_fn, device=device)
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+            line += f"  val loss {val_loss:.4f}  acc {val_acc:.4f}"
+            if patience is not None:
+                if val_loss < best_loss:
+                    best_loss, waited = val_loss, 0
+                    history.best_epoch = epoch
+                    best_state = copy.deepcopy(model.state_dict())
+                else:
+                    waited += 1
+        if show:
+            print(line, file=sys.stderr, flush=True)
+        if patience is not None and waited >= patience:
+            history.stopped_early = epoch < num_epochs
+            break
+
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        history.best_epoch = history.num_epochs
+    history.seconds = time.perf_counter() - start
+    return history

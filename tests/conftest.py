@@ -1,0 +1,17 @@
+"""Shared fixtures: the tests run on the CPU with a fixed seed."""
+
+import pytest
+import torch
+
+from dlbook.utils import set_seed
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    set_seed(0)
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads():
+    torch.set_num_threads(2)
