@@ -5,12 +5,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# node_modules holds the site's browser code (thebe, MathJax) and axe-core for the tests
+NPM_STAMP := node_modules/.installed
 HTML   := _build/html
 # Strict: warnings are errors, every cross-reference must resolve.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help book test test-unit notebooks serve bench lock clean
+.PHONY: help book test test-unit notebooks chromium serve bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,17 +23,31 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-book: $(STAMP)  ## build the site into _build/html, executing changed chapters
+$(NPM_STAMP): package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed to install the site's browser code: see README" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing changed chapters
 	$(PY) tools/build_book.py $(JB_FLAGS)
 
 test-unit: $(STAMP)  ## the package tests only
 	$(PY) -m pytest tests -m "not browser and not slow"
 
-test: book  ## package tests, strict book build, notebook and browser tests
+test: book chromium  ## package tests, strict book build, notebook and browser tests
 	$(PY) -m pytest tests
 
 notebooks: $(STAMP)  ## regenerate the paired .ipynb of every chapter from its .md
 	$(PY) tools/notebooks.py sync
+
+chromium:  ## make sure Debian's Chromium, which the browser tests drive, is installed
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium (Debian)" >&2; \
+	    exit 1; \
+	  fi; }
 
 serve: book  ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(HTML) 8000

@@ -1,11 +1,13 @@
 """Build the book strictly, and say which chapter and which cell broke it.
 
-Usage: python tools/build_book.py [jupyter-book build flags]
+Usage: python tools/build_book.py [--root BOOK_ROOT] [jupyter-book build flags]
 
-Runs ``jupyter-book build`` on the repository root, passing its output through. When
-a chapter's cell raises, MyST-NB stops the build (``nb_execution_raise_on_error``);
-this script then ends with a short summary naming the chapter's source file, the
-cell that raised and the error, and exits non-zero.
+Runs ``jupyter-book build`` on the book root (the repository root by default), passing
+its output through. When a chapter's cell raises, MyST-NB stops the build
+(``nb_execution_raise_on_error``); this script then ends with a short summary naming
+the chapter's source file, the cell that raised and the error, and exits non-zero.
+Warnings (broken links, missing images, ...) are listed again at the end, each with
+the chapter it comes from, because a strict build fails on any of them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
+WARNING = re.compile(r"^(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
 CELL_START = "An error occurred while executing the following cell:"
 
 
-def summarise(log: str) -> list[str]:
+def _relative(path: str, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:  # another drive on Windows
+        return path
+
+
+def summarise(log: str, root: str | os.PathLike = ROOT) -> list[str]:
     """One paragraph per chapter that failed to execute, from the build's output."""
+    root = Path(root)
     lines = ANSI.sub("", log).splitlines()
     summaries, seen = [], set()
     for i, line in enumerate(lines):
@@ -32,7 +43,7 @@ def summarise(log: str) -> list[str]:
         if not match or match.group(1) in seen:
             continue
         seen.add(match.group(1))
-        chapter = os.path.relpath(match.group(1), ROOT)
+        chapter = _relative(match.group(1), root)
         cell, error = [], ""
         rest = lines[i + 1:]
         start = next((j for j, ln in enumerate(rest) if ln.endswith(CELL_START)), None)
@@ -53,25 +64,73 @@ def summarise(log: str) -> list[str]:
     return summaries
 
 
-def main(argv: list[str]) -> int:
+def warnings(log: str, root: str | os.PathLike = ROOT) -> list[str]:
+    """The build's warnings, one line each, as ``chapter:line: message``."""
+    root = Path(root)
+    found = []
+    for line in ANSI.sub("", log).splitlines():
+        match = WARNING.match(line.strip())
+        if match and "Executing notebook failed" not in match.group(4):
+            where = _relative(match.group(1), root) + (match.group(2) or "")
+            text = f"{where}: {match.group(4)}"
+            if text not in found:
+                found.append(text)
+    return found
+
+
+def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None) -> int:
+    """Run ``jupyter-book build root *argv``; print a summary of what broke it.
+
+    Args:
+        argv: flags for ``jupyter-book build`` (e.g. ``--warningiserror``).
+        root: the book's folder, holding ``_config.yml`` and ``_toc.yml``.
+        out: where the build's output and the summary go (default: stdout/stderr).
+
+    Returns:
+        The exit status: 0 when the book built cleanly.
+    """
+    root = Path(root).resolve()
+    stdout = out or sys.stdout
+    stderr = out or sys.stderr
     start = time.time()
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.Popen([str(jb), "build", str(ROOT), *argv], cwd=ROOT, env=env,
+    proc = subprocess.Popen([str(jb), "build", str(root), *argv], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     for line in proc.stdout:
-        sys.stdout.write(line)
+        stdout.write(line)
+        stdout.flush()
         log.append(line)
     code = proc.wait()
-    failures = summarise("".join(log))
+    text = "".join(log)
+    failures = summarise(text, root)
     if code or failures:
-        print("\nbook build FAILED", file=sys.stderr)
-        for text in failures:
-            print(text, file=sys.stderr)
+        print("\nbook build FAILED", file=stderr)
+        for summary in failures:
+            print(summary, file=stderr)
+        found = warnings(text, root)
+        if found:
+            print("Warnings (the strict build treats them as errors):", file=stderr)
+            for line in found:
+                print(f"  {line}", file=stderr)
+        stderr.flush()
         return code or 1
-    print(f"book built in {time.time() - start:.1f} s: _build/html/index.html")
+    html = os.path.relpath(root / "_build" / "html" / "index.html")
+    print(f"book built in {time.time() - start:.1f} s: {html}", file=stdout)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    root = ROOT
+    if argv[:1] == ["--root"]:
+        if len(argv) < 2:
+            print("--root needs a folder", file=sys.stderr)
+            return 2
+        root, argv = Path(argv[1]), argv[2:]
+    elif argv and argv[0].startswith("--root="):
+        root, argv = Path(argv[0].split("=", 1)[1]), argv[1:]
+    return build(argv, root=root)
 
 
 if __name__ == "__main__":

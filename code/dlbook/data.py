@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
+import math
+import numbers
 import os
+import re
 import struct
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,10 +84,19 @@ class Splits:
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name} must be a number in (0, 1), got {type(value).__name__}")
     if not 0 < value < 1:
         raise ValueError(f"{name} must be in (0, 1), got {value}")
+
+
+def _check_seed(seed) -> int:
+    # scikit-learn's random_state takes seeds in [0, 2**32)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    return int(seed)
 
 
 def split_stratified(
@@ -108,12 +123,27 @@ def split_stratified(
         raise ValueError(
             f"val_size + test_size must be below 1, got {val_size} + {test_size}"
         )
+    seed = _check_seed(seed)
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 4 or X.shape[1] != 1:
         raise ValueError(f"X must have shape (N, 1, H, W), got {X.shape}")
     if y.shape != (len(X),):
         raise ValueError(f"y must have shape ({len(X)},) to match X, got {y.shape}")
+    if len(X) == 0:
+        raise ValueError("X is empty: expected at least one example")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(
+            f"X must hold numbers (pixel values in [0, 1]), got dtype {X.dtype}")
+    if not np.all((X >= 0) & (X <= 1)):  # also False for NaN
+        raise ValueError("X must hold pixel values in [0, 1]; scale the images first, "
+                         "and check for NaN")
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        y = y.astype(np.int64)  # whole numbers stored as floats are fine
+    if y.dtype.kind not in "biu":
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    if y.min() < 0:
+        raise ValueError(f"y must hold class labels 0, 1, 2, ..., got {y.min()}")
     X_rest, X_test, y_rest, y_test = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=seed
     )
@@ -186,7 +216,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < header:
         raise ValueError(f"{path} is truncated inside its header")
     shape = struct.unpack(f">{ndim}I", data[4:header])
-    expected = int(np.prod(shape))
+    expected = math.prod(shape)  # Python ints: no overflow for absurd headers
     if len(data) - header != expected:
         raise ValueError(
             f"{path}: the header declares shape {shape} ({expected} bytes of data) "
@@ -196,6 +226,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def md5sum(path: str | os.PathLike) -> str:
+    """The MD5 of a file, as 32 hexadecimal digits."""
     digest = hashlib.md5()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -203,19 +234,46 @@ def md5sum(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+
+
 def download(url: str, dest: str | os.PathLike, *, md5: str | None = None,
-             timeout: float = 30.0) -> Path:
+             timeout: float = 30.0,
+             check: Callable[[Path], object] | None = None) -> Path:
     """Fetch ``url`` to ``dest`` atomically, checking the MD5 when one is given.
 
     The bytes go to a temporary file beside ``dest`` and are renamed into place only
     when complete and verified, so an interrupted or failed download leaves nothing
     half-written behind.
 
+    Args:
+        url: an ``http://`` or ``https://`` address.
+        dest: the file to create (its folder is created when missing).
+        md5: the published MD5 (32 hexadecimal digits), or ``None`` to skip the check.
+        timeout: seconds to wait for the server before giving up.
+        check: called with the complete temporary file before it is renamed into
+            place; a ``ValueError`` it raises rejects the download.
+
     Raises:
         DownloadError: the server cannot be reached (offline?), answers with an error,
-            or sends something whose MD5 is not the published one.
+            sends fewer bytes than it announced, sends something whose MD5 is not the
+            published one, or something ``check`` rejects.
         PermissionError: the folder of ``dest`` cannot be written.
+        OSError: the folder of ``dest`` cannot be created (a file is in the way, ...).
     """
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, got {type(url).__name__}")
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+    if not isinstance(dest, (str, os.PathLike)):
+        raise TypeError(f"dest must be a path, got {type(dest).__name__}")
+    if md5 is not None and (not isinstance(md5, str) or not _MD5.match(md5)):
+        raise ValueError(f"md5 must be 32 lowercase hexadecimal digits or None, "
+                         f"got {md5!r}")
+    if (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
+            or not 0 < timeout < math.inf):
+        raise ValueError(
+            f"timeout must be a positive number of seconds, got {timeout!r}")
     dest = Path(dest)
     folder = dest.parent
     try:
@@ -226,21 +284,35 @@ def download(url: str, dest: str | os.PathLike, *, md5: str | None = None,
         raise PermissionError(
             f"cannot write to {folder}: choose a writable data folder ({err})"
         ) from err
+    except OSError as err:  # a file where a folder should be, a read-only disk, ...
+        raise OSError(
+            err.errno, f"cannot create a file in {folder}: choose a writable data "
+            f"folder ({err.strerror})"
+        ) from err
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as response:
+                    announced = response.headers.get("Content-Length")
+                    received = 0
                     for chunk in iter(lambda: response.read(1 << 20), b""):
                         out.write(chunk)
+                        received += len(chunk)
             except urllib.error.HTTPError as err:
                 raise DownloadError(f"{url} answered HTTP {err.code} {err.reason}") from err
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
-                reason = getattr(err, "reason", err)
+            except (urllib.error.URLError, TimeoutError, ConnectionError,
+                    http.client.HTTPException) as err:
+                reason = getattr(err, "reason", None) or repr(err)
                 raise DownloadError(
                     f"could not download {url}: {reason}. Are you offline? Put the "
                     f"file at {dest} by hand, or try again with a connection."
                 ) from err
+        if announced is not None and announced.isdigit() and received != int(announced):
+            raise DownloadError(
+                f"{url} was cut off: received {received} of the {announced} bytes the "
+                "server announced (the connection dropped?); try again"
+            )
         if md5 is not None:
             got = md5sum(tmp)
             if got != md5:
@@ -248,6 +320,11 @@ def download(url: str, dest: str | os.PathLike, *, md5: str | None = None,
                     f"{url} arrived with MD5 {got}, expected the published {md5}: the "
                     "download is corrupt or the mirror serves another file"
                 )
+        if check is not None:
+            try:
+                check(tmp)
+            except ValueError as err:
+                raise DownloadError(f"{url} is not the expected file: {err}") from err
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -259,17 +336,34 @@ def fetch_mnist(root: str | os.PathLike = "data/mnist", *,
     """Make sure the four MNIST files are in ``root`` with their published MD5s.
 
     A file already present and intact is kept; a missing or corrupt one is fetched
-    again, trying each mirror in turn.
+    again, trying each mirror in turn. A fetched file is kept only when its MD5 is
+    the published one and it reads as an IDX file.
+
+    Args:
+        root: the folder for the four files.
+        mirrors: base addresses (``http(s)://...``) tried in order.
+        timeout: seconds to wait for a server before trying the next mirror.
+
+    Raises:
+        DownloadError: a file could not be fetched intact from any mirror.
+        PermissionError, OSError: ``root`` cannot be written.
     """
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path, got {type(root).__name__}")
+    if (isinstance(mirrors, (str, bytes)) or not isinstance(mirrors, Sequence)
+            or not mirrors or not all(isinstance(m, str) for m in mirrors)):
+        raise TypeError(f"mirrors must be a non-empty tuple of URL strings, got "
+                        f"{mirrors!r}")
     root = Path(root)
     for name, md5 in MNIST_FILES.items():
         target = root / name
-        if target.exists() and md5sum(target) == md5:
+        if target.is_file() and md5sum(target) == md5:
             continue
         errors = []
         for mirror in mirrors:
             try:
-                download(mirror + name, target, md5=md5, timeout=timeout)
+                download(mirror.rstrip("/") + "/" + name, target, md5=md5,
+                         timeout=timeout, check=read_idx)
                 break
             except DownloadError as err:
                 errors.append(str(err))
@@ -290,6 +384,11 @@ def load_mnist(root: str | os.PathLike = "data/mnist", *, download: bool = True,
     from sklearn.model_selection import train_test_split
 
     _check_fraction("val_size", val_size)
+    seed = _check_seed(seed)
+    if not isinstance(download, bool):
+        raise TypeError(f"download must be True or False, got {download!r}")
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path, got {type(root).__name__}")
     root = Path(root)
     if download:
         fetch_mnist(root)

@@ -8,23 +8,47 @@ same class serves the 8x8 digits and 28x28 MNIST, and each returns logits (no so
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _check_shape(input_shape: Sequence[int], num_classes: int) -> tuple[int, int, int]:
-    if not isinstance(input_shape, Sequence) or len(input_shape) != 3:
+    if (isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence)
+            or len(input_shape) != 3):
         raise ValueError(
             f"input_shape must be (channels, height, width), got {input_shape!r}"
         )
-    if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-               for s in input_shape):
+    if not all(_is_int(s) and s > 0 for s in input_shape):
         raise ValueError(f"input_shape must hold positive ints, got {input_shape!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if not _is_int(num_classes) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    return tuple(input_shape)  # type: ignore[return-value]
+    return tuple(int(s) for s in input_shape)  # type: ignore[return-value]
+
+
+def _check_sizes(name: str, sizes, count: int | None = None) -> tuple[int, ...]:
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"{name} must be a sequence of positive ints, got {sizes!r}")
+    if not sizes or (count is not None and len(sizes) != count):
+        what = f"{count} positive ints" if count else "a non-empty sequence of ints"
+        raise ValueError(f"{name} must be {what}, got {sizes!r}")
+    if not all(_is_int(k) and k > 0 for k in sizes):
+        raise ValueError(f"{name} must hold positive ints, got {sizes!r}")
+    return tuple(int(k) for k in sizes)
+
+
+def _check_dropout(dropout) -> float:
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real):
+        raise TypeError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    return float(dropout)
 
 
 class _Classifier(nn.Module):
@@ -39,6 +63,12 @@ class _Classifier(nn.Module):
             raise ValueError(
                 f"{type(self).__name__} expects a batch of shape "
                 f"(batch, {', '.join(map(str, self.input_shape))}), got {tuple(X.shape)}"
+            )
+        weight = next(self.parameters())
+        if X.dtype != weight.dtype:
+            raise TypeError(
+                f"X must have the dtype of the model's weights, {weight.dtype}, got "
+                f"{X.dtype}; convert the images with X.to({weight.dtype})"
             )
 
 
@@ -76,13 +106,8 @@ class MLP(_Classifier):
                  num_hiddens: Sequence[int] = (256, 128), dropout: float = 0.0):
         super().__init__()
         self.input_shape = _check_shape(input_shape, num_classes)
-        if not num_hiddens or not all(isinstance(h, int) and h > 0 for h in num_hiddens):
-            raise ValueError(
-                f"num_hiddens must be a non-empty sequence of positive ints, got "
-                f"{num_hiddens!r}"
-            )
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        num_hiddens = _check_sizes("num_hiddens", num_hiddens)
+        dropout = _check_dropout(dropout)
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(self.input_shape)
         for h in num_hiddens:
@@ -122,12 +147,8 @@ class CNN(_Classifier):
         c, h, w = self.input_shape
         if h < 4 or w < 4:
             raise ValueError(f"CNN needs images of at least 4x4, got {h}x{w}")
-        if (len(channels) != 2
-                or not all(isinstance(k, int) and k > 0 for k in channels)):
-            raise ValueError(f"channels must be two positive ints, got {channels!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        c1, c2 = channels
+        c1, c2 = _check_sizes("channels", channels, 2)
+        dropout = _check_dropout(dropout)
 
         def block(c_in: int, c_out: int) -> list[nn.Module]:
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out),
@@ -153,4 +174,6 @@ class CNN(_Classifier):
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,7 +44,13 @@ def _as_dataset(data, name: str) -> Dataset:
     if isinstance(data, tuple) and len(data) == 2:
         X, y = data
         if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
-            raise TypeError(f"{name} must be a Dataset or a tuple of tensors (X, y)")
+            raise TypeError(
+                f"{name} must be a Dataset or a tuple of tensors (X, y), got "
+                f"({type(X).__name__}, {type(y).__name__})"
+            )
+        if X.dim() == 0 or y.dim() == 0:
+            raise ValueError(f"{name}: X and y must have a batch dimension, got shapes "
+                             f"{tuple(X.shape)} and {tuple(y.shape)}")
         if len(X) != len(y):
             raise ValueError(
                 f"{name}: X and y must have the same length, got {len(X)} and {len(y)}"
@@ -55,14 +62,56 @@ def _as_dataset(data, name: str) -> Dataset:
         )
     if len(data) == 0:
         raise ValueError(f"{name} is empty: expected at least one example")
+    labels = _labels_of(data)
+    if labels is not None:
+        _check_labels(labels, name)
+        if len(labels) and int(labels.min()) < 0:
+            raise ValueError(f"{name}: labels y must be class indices 0, 1, 2, ..., "
+                             f"got {int(labels.min())}")
     return data
 
 
-def _positive(name: str, value, kind=(int, float)) -> None:
+def _labels_of(data: Dataset) -> torch.Tensor | None:
+    """The label tensor of an ``(X, y)`` TensorDataset, else None."""
+    if isinstance(data, TensorDataset) and len(data.tensors) == 2:
+        return data.tensors[1]
+    return None
+
+
+def _check_labels(y: torch.Tensor, name: str) -> None:
+    if y.dim() != 1:
+        raise ValueError(f"{name}: labels y must have shape (batch,), one class index "
+                         f"per example, got {tuple(y.shape)}")
+    if y.dtype != torch.long:
+        raise TypeError(f"{name}: labels y must be class indices of dtype torch.long, "
+                        f"got {y.dtype}; convert them with y.long()")
+
+
+def _check_batch(logits: torch.Tensor, y: torch.Tensor, name: str,
+                 labels: torch.Tensor | None) -> None:
+    """Shapes of one batch; the label range is checked once, on the first batch."""
+    _check_labels(y, name)
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 2 \
+            or logits.shape[0] != y.shape[0]:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else logits
+        raise ValueError(f"the model must return logits of shape (batch, num_classes) "
+                         f"= ({y.shape[0]}, num_classes) on {name}, got {shape}")
+    if labels is not None and len(labels) and int(labels.max()) >= logits.shape[1]:
+        raise ValueError(f"{name}: labels y go up to {int(labels.max())}, but the "
+                         f"model returns only {logits.shape[1]} logits per example")
+
+
+def _positive(name: str, value, kind=numbers.Real) -> None:
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a positive number, got {value!r}")
-    if not value > 0 or (isinstance(value, float) and not math.isfinite(value)):
+        what = "a positive int" if kind is numbers.Integral else "a positive number"
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    if not value > 0 or not math.isfinite(value):
         raise ValueError(f"{name} must be positive, got {value}")
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def _batches(data: Dataset, batch_size: int, shuffle: bool,
@@ -87,8 +136,10 @@ def _batches(data: Dataset, batch_size: int, shuffle: bool,
 def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
              batch_size: int = 1024, device=None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on ``data`` (a Dataset or ``(X, y)``)."""
+    _check_model(model)
     data = _as_dataset(data, "data")
-    _positive("batch_size", batch_size, int)
+    _positive("batch_size", batch_size, numbers.Integral)
+    labels, checked = _labels_of(data), False
     device = get_device(device) if device is not None else _model_device(model)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
@@ -98,6 +149,8 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
     for X, y in _batches(data, batch_size, False, None):
         X, y = X.to(device), y.to(device)
         logits = model(X)
+        _check_batch(logits, y, "data", None if checked else labels)
+        checked = True
         total_loss += loss_fn(logits, y) * len(y)
         correct += (logits.argmax(dim=1) == y).sum()
     model.train(was_training)
@@ -108,13 +161,18 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor, *, batch_size: int = 1024) -> torch.Tensor:
     """Class probabilities ``(N, num_classes)`` of ``model`` for the inputs ``X``."""
+    _check_model(model)
     if not isinstance(X, torch.Tensor):
         raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+    if X.dim() == 0:
+        raise ValueError("X must be a batch (N, ...), got a 0-d tensor")
+    _positive("batch_size", batch_size, numbers.Integral)
     device = _model_device(model)
     was_training = model.training
     model.eval()
+    # max(..., 1): an empty X still goes through the model once, giving (0, num_classes)
     out = [model(X[i:i + batch_size].to(device)).softmax(dim=1).cpu()
-           for i in range(0, len(X), batch_size)]
+           for i in range(0, max(len(X), 1), batch_size)]
     model.train(was_training)
     return torch.cat(out)
 
@@ -167,7 +225,8 @@ def fit(
     Args:
         model: any ``nn.Module`` that maps a batch ``(batch, ...)`` to logits
             ``(batch, num_classes)``.
-        train_data, val_data: torch Datasets or tuples of tensors ``(X, y)``.
+        train_data, val_data: torch Datasets or tuples of tensors ``(X, y)``; the
+            labels ``y`` are class indices, ``torch.long`` of shape ``(N,)``.
         num_epochs: the most epochs to train for.
         batch_size: examples per mini-batch.
         lr, momentum, weight_decay: settings of the optimizer (``momentum`` is
@@ -185,22 +244,30 @@ def fit(
     Returns:
         The :class:`History`; the model is trained in place.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_model(model)
     train_data = _as_dataset(train_data, "train_data")
     if val_data is not None:
         val_data = _as_dataset(val_data, "val_data")
-    _positive("num_epochs", num_epochs, int)
-    _positive("batch_size", batch_size, int)
+    _positive("num_epochs", num_epochs, numbers.Integral)
+    _positive("batch_size", batch_size, numbers.Integral)
     _positive("lr", lr)
+    for name, value in (("momentum", momentum), ("weight_decay", weight_decay)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number, got {value!r}")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    if weight_decay < 0:
+    if not 0 <= weight_decay < math.inf:
         raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be in [0, 2**63), got {seed}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
     if patience is not None:
-        _positive("patience", patience, int)
+        _positive("patience", patience, numbers.Integral)
         if val_data is None:
             raise ValueError("patience (early stopping) needs val_data to watch")
 
@@ -208,7 +275,8 @@ def fit(
     model.to(device)
     opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(int(seed))
+    labels, checked = _labels_of(train_data), False
     show = _default_progress() if progress is None else progress
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
@@ -221,6 +289,8 @@ def fit(
         for X, y in _batches(train_data, batch_size, shuffle, generator):
             X, y = X.to(device), y.to(device)
             logits = model(X)                     # 1. forward
+            _check_batch(logits, y, "train_data", None if checked else labels)
+            checked = True
             loss = loss_fn(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward

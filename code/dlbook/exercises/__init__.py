@@ -47,6 +47,9 @@ class Feedback:
 
 def as_array(name: str, value) -> np.ndarray:
     """Turn a reader's answer (number, list, array or tensor) into a float array."""
+    if isinstance(value, (str, bytes)):  # "1.5" or "inf" is text, not a number
+        raise TypeError(f"{name} must be a number or an array of numbers, got "
+                        f"{type(value).__name__} {value!r}")
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     try:
@@ -61,6 +64,8 @@ def check_close(exercise: str, name: str, answer, expected, *, rtol: float = 1e-
                 atol: float = 1e-6, hint: str = "") -> Feedback:
     """Compare a numeric answer with the expected one: shape first, then values."""
     fb = Feedback(exercise)
+    if answer is None or answer is Ellipsis:
+        return fb.fail(f"{name} is still the placeholder: replace it with your answer.")
     got, want = as_array(name, answer), as_array("expected", expected)
     if got.shape != want.shape:
         return fb.fail(f"{name} has shape {got.shape}, expected {want.shape}.")

@@ -1,0 +1,460 @@
+"""Build-time budgets of the book, measured: cold, unchanged, prose edit, code edit.
+
+Usage: python benchmarks/bench_build.py [--toc FILE] [--existing-only] [--chapter PATH]
+                                        [--skip-chapters] [--profile] [--keep]
+
+Everything runs on a scratch copy of the repository (without .git, .venv, _build and
+node_modules, which is linked), so the checkout's own ``_build`` and chapters are never
+touched: an edit made for a measurement cannot be left behind, even when the run is
+interrupted. Each build is the one ``make book`` runs (``tools/build_book.py`` with the
+Makefile's ``JB_FLAGS``):
+
+1. cold: an empty ``_build``, so every chapter executes;
+2. no change: the same build again;
+3. prose only: one Markdown line of one chapter edited; must execute no chapter;
+4. one code cell: a comment added to one code cell; must execute that chapter only.
+
+A chapter counts as executed when the build log says MyST-NB executed it, and the
+count is checked against the records jupyter-cache added. Then each chapter runs
+alone in a fresh kernel (``tools/run_chapter.py``) for its time and its kernel's peak
+resident memory.
+
+Goals: cold < 180 s, no change < 5 s, prose-only < 10 s with no chapter executed,
+every chapter's kernel < 1.5 GB. Wall-clock times depend on what else the machine is
+doing, so the load average is printed with them, and the CPU time beside them. Exits
+non-zero when a goal is missed. ``--profile`` shows where an unchanged rebuild spends
+its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import pstats
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+EXECUTING = re.compile(r"^(\S+\.(?:md|ipynb)): Executing notebook using")
+EXECUTED = re.compile(r"^(\S+\.(?:md|ipynb)): Executed notebook in ([\d.]+) seconds")
+# Not copied: version control, the environment, build output, caches, downloaded data.
+SKIP_TOP = {".git", ".venv", "_build", "node_modules", ".pytest_cache", ".hypothesis",
+            "data", ".mypy_cache", ".ruff_cache"}
+SKIP_ANY = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.egg-info")
+
+GOALS = {"cold": 180.0, "no change": 5.0, "prose only": 10.0}
+RSS_GOAL_MB = 1.5e9 / 2**20  # 1.5 GB, in the MiB that run_chapter.py reports
+PROSE_MARK = " (Edited by the build benchmark.)"
+CODE_MARK = "# edited by the build benchmark"
+
+_current: subprocess.Popen | None = None  # the build running now, ended on interrupt
+
+
+@dataclass
+class Build:
+    phase: str
+    seconds: float
+    cpu_seconds: float
+    ok: bool
+    executed: list[str]
+    exec_seconds: dict[str, float]
+    new_records: int | None
+    log: Path
+    notes: list[str] = field(default_factory=list)
+
+
+# --- the scratch copy -------------------------------------------------------------
+
+def _ignore(root: Path):
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(SKIP_ANY(folder, names))
+        if Path(folder) == root:
+            skipped |= SKIP_TOP & set(names)
+        return skipped
+    return ignore
+
+
+def make_copy(scratch: Path) -> Path:
+    """Copy the repository into ``scratch/book`` and link its node_modules."""
+    copy = scratch / "book"
+    shutil.copytree(ROOT, copy, ignore=_ignore(ROOT), symlinks=True)
+    if (ROOT / "node_modules").is_dir():
+        (copy / "node_modules").symlink_to(ROOT / "node_modules")
+    return copy
+
+
+def jb_flags() -> list[str]:
+    """The flags ``make book`` gives the build (``JB_FLAGS`` in the Makefile)."""
+    match = re.search(r"^JB_FLAGS\s*:?=\s*(.*)$", (ROOT / "Makefile").read_text(),
+                      re.MULTILINE)
+    if not match:
+        sys.exit("the Makefile defines no JB_FLAGS; cannot build the way `make book` does")
+    return match.group(1).split()
+
+
+# --- the table of contents ---------------------------------------------------------
+
+def source_of(root: Path, entry: str) -> Path | None:
+    for suffix in ("", ".md", ".ipynb"):
+        path = root / f"{entry}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def toc_entries(node) -> list[str]:
+    """Every file of a Jupyter Book toc, in reading order."""
+    files = []
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if key in node:
+                files.append(str(node[key]))
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key) or []:
+                files.extend(toc_entries(child))
+    return files
+
+
+def prune_toc(node, root: Path):
+    """The toc without the entries whose file does not exist (yet)."""
+    if isinstance(node, dict):
+        if "file" in node and source_of(root, str(node["file"])) is None:
+            return None
+        out = dict(node)
+        for key in ("parts", "chapters", "sections"):
+            if key in node:
+                kept = [c for c in (prune_toc(c, root) for c in node[key] or []) if c]
+                if kept:
+                    out[key] = kept
+                else:
+                    out.pop(key)
+        if "caption" in node and not any(k in out for k in ("chapters", "sections")):
+            return None  # a part left without chapters
+        return out
+    return node
+
+
+def has_code(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        return '"cell_type": "code"' in text
+    return re.search(r"^`{3,}\{code-cell\}", text, re.MULTILINE) is not None
+
+
+# --- the two edits -----------------------------------------------------------------
+
+_FENCE = re.compile(r"^(`{3,}|:{3,})(.*)$")
+
+
+def _outside_fences(lines: list[str]):
+    """Yield ``(index, line)`` for the lines outside fenced blocks and front matter."""
+    stack: list[str] = []
+    start = 0
+    if lines and lines[0].strip() == "---":  # front matter
+        start = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"),
+                     len(lines)) + 1
+    for i in range(start, len(lines)):
+        match = _FENCE.match(lines[i].strip())
+        if match:
+            marker, rest = match.groups()
+            if stack and marker[0] == stack[-1][0] and len(marker) >= len(stack[-1]) \
+                    and not rest.strip():
+                stack.pop()
+            else:
+                stack.append(marker)
+            continue
+        if not stack:
+            yield i, lines[i]
+
+
+def prose_edit(text: str) -> str:
+    """Append a few words to the first paragraph line after the chapter's title."""
+    lines = text.split("\n")
+    seen_title = False
+    for i, line in _outside_fences(lines):
+        if line.startswith("# "):
+            seen_title = True
+        elif seen_title and line[:1].isalpha():
+            lines[i] = line + PROSE_MARK
+            return "\n".join(lines)
+    raise ValueError("found no paragraph after the title to edit")
+
+
+def code_edit(text: str) -> str:
+    """Add a comment as the last line of the chapter's last code cell."""
+    lines = text.split("\n")
+    opening = None
+    stack: list[str] = []
+    last_close = None
+    for i, line in enumerate(lines):
+        match = _FENCE.match(line.strip())
+        if not match:
+            continue
+        marker, rest = match.groups()
+        if stack and marker[0] == stack[-1][0] and not rest.strip():
+            stack.pop()
+            if opening is not None and not stack:
+                last_close, opening = i, None
+        else:
+            if not stack and rest.startswith("{code-cell}"):
+                opening = i
+            stack.append(marker)
+    if last_close is None:
+        raise ValueError("found no {code-cell} to edit")
+    lines.insert(last_close, CODE_MARK)
+    return "\n".join(lines)
+
+
+# --- one build ----------------------------------------------------------------------
+
+def _cache_records(copy: Path) -> int | None:
+    path = copy / "_build" / ".jupyter_cache"
+    if not path.exists():
+        return 0
+    try:
+        from jupyter_cache import get_cache
+        return len(get_cache(path).list_cache_records())
+    except Exception:  # an unreadable cache: the log alone then says what executed
+        return None
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_build(copy: Path, phase: str, flags: list[str], logs: Path) -> Build:
+    global _current
+    log_path = logs / f"{phase.replace(' ', '-')}.log"
+    before = _cache_records(copy)
+    cpu0, start = _cpu_of_children(), time.perf_counter()
+    with open(log_path, "w", encoding="utf-8") as log:
+        _current = subprocess.Popen(
+            [sys.executable, str(copy / "tools" / "build_book.py"), *flags],
+            cwd=copy, stdout=log, stderr=subprocess.STDOUT)
+        code = _current.wait()
+        _current = None
+    seconds = time.perf_counter() - start
+    cpu = _cpu_of_children() - cpu0
+    text = ANSI.sub("", log_path.read_text(encoding="utf-8", errors="replace"))
+    executed, exec_seconds = [], {}
+    for line in text.splitlines():
+        if match := EXECUTING.match(line):
+            executed.append(os.path.relpath(match.group(1), copy))
+        elif match := EXECUTED.match(line):
+            exec_seconds[os.path.relpath(match.group(1), copy)] = float(match.group(2))
+    after = _cache_records(copy)
+    new = None if before is None or after is None else after - before
+    build = Build(phase, seconds, cpu, code == 0, executed, exec_seconds, new, log_path)
+    if new is not None and new != len(executed):
+        build.ok = False
+        build.notes.append(
+            f"the log shows {len(executed)} executed chapter(s) but jupyter-cache gained "
+            f"{new} record(s): the count cannot be trusted")
+    return build
+
+
+def profile_no_change(copy: Path, flags: list[str], logs: Path, top: int = 25) -> None:
+    """Run an unchanged rebuild under cProfile and print where its time goes."""
+    out = logs / "no-change.prof"
+    jb = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), str(jb), "build",
+                    str(copy), *flags], cwd=copy, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+    if not out.exists():
+        print("(the profiled build left no profile)")
+        return
+    print(f"\nWhere an unchanged rebuild spends its time (cProfile, cumulative, top {top}):")
+    stats = pstats.Stats(str(out), stream=sys.stdout)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+
+
+# --- the report ----------------------------------------------------------------------
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--toc", type=Path, help="a toc to build instead of _toc.yml")
+    parser.add_argument("--existing-only", action="store_true",
+                        help="leave out the toc entries whose file does not exist yet")
+    parser.add_argument("--chapter", help="the chapter to edit (default: the first "
+                        "chapter with code in the toc)")
+    parser.add_argument("--skip-chapters", action="store_true",
+                        help="skip running each chapter alone (no memory figures)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile an unchanged rebuild")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch copy and its logs")
+    args = parser.parse_args(argv)
+
+    flags = jb_flags()
+    scratch = Path(tempfile.mkdtemp(prefix="dlbook-bench-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up
+    try:
+        return _bench(args, flags, scratch)
+    finally:
+        if _current is not None and _current.poll() is None:
+            _current.kill()
+            _current.wait()
+        if args.keep:
+            print(f"\nscratch copy and build logs kept in {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _bench(args, flags: list[str], scratch: Path) -> int:
+    copy = make_copy(scratch)
+    logs = scratch / "logs"
+    logs.mkdir()
+    toc_path = (args.toc.resolve() if args.toc else copy / "_toc.yml")
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    if args.existing_only:
+        toc = prune_toc(toc, copy)
+    if args.toc or args.existing_only:
+        toc_path = scratch / "_toc.yml"
+        toc_path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+        flags = [*flags, "--toc", str(toc_path)]
+    entries = toc_entries(toc)
+    missing = [e for e in entries if source_of(copy, e) is None]
+    if missing:
+        print(f"the toc lists chapters that do not exist: {', '.join(missing)}\n"
+              "(--existing-only leaves them out)", file=sys.stderr)
+        return 2
+    chapters = [str(source_of(copy, e).relative_to(copy)) for e in entries]
+    notebooks = [c for c in chapters if has_code(copy / c)]
+    if not notebooks:
+        print("no chapter in the toc has code cells: nothing to measure", file=sys.stderr)
+        return 2
+    target = args.chapter or notebooks[0]
+    if target not in notebooks:
+        print(f"--chapter {target} is not a chapter with code in the toc: "
+              f"{', '.join(notebooks)}", file=sys.stderr)
+        return 2
+
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    print(f"Build-time budgets: {len(chapters)} pages, {len(notebooks)} with code; "
+          f"{cores} cores, load average {load:.1f}")
+    print(f"building a scratch copy in {copy} with tools/build_book.py {' '.join(flags)}")
+    print("(takes a few minutes: a cold build, three rebuilds, then each chapter alone)\n",
+          flush=True)
+
+    results: list[tuple[Build, str, bool]] = []
+    cold = run_build(copy, "cold", flags, logs)
+    cold_ok = cold.ok and cold.seconds < GOALS["cold"]
+    if cold.ok and not cold.executed:
+        cold.ok = cold_ok = False
+        cold.notes.append("the cold build executed nothing: the build log no longer "
+                          "says 'Executing notebook'? the counts below cannot be trusted")
+    results.append((cold, f"< {GOALS['cold']:.0f} s", cold_ok))
+    print(f"cold build         {cold.seconds:6.1f} s", flush=True)
+    if not cold.ok:
+        return _report(results, [], copy, target, load, cores)
+
+    same = run_build(copy, "no change", flags, logs)
+    results.append((same, f"< {GOALS['no change']:.0f} s, 0 executed",
+                    same.ok and same.seconds < GOALS["no change"] and not same.executed))
+    print(f"no change          {same.seconds:6.1f} s", flush=True)
+
+    path = copy / target
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(prose_edit(original), encoding="utf-8")
+        prose = run_build(copy, "prose only", flags, logs)
+        results.append((prose, f"< {GOALS['prose only']:.0f} s, 0 executed",
+                        prose.ok and prose.seconds < GOALS["prose only"]
+                        and not prose.executed))
+        print(f"prose-only edit    {prose.seconds:6.1f} s", flush=True)
+
+        path.write_text(code_edit(original), encoding="utf-8")
+        code = run_build(copy, "code edit", flags, logs)
+        results.append((code, "executes that chapter only",
+                        code.ok and code.executed == [target]))
+        print(f"code-cell edit     {code.seconds:6.1f} s", flush=True)
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+    if args.profile:
+        profile_no_change(copy, flags, logs)
+
+    runs = []
+    if not args.skip_chapters:
+        print("\nrunning each chapter alone in a fresh kernel ...", flush=True)
+        runs = run_chapters(copy, notebooks)
+    return _report(results, runs, copy, target, load, cores, cold.exec_seconds)
+
+
+def run_chapters(copy: Path, notebooks: list[str]) -> list[tuple[str, float, float, str]]:
+    """``(chapter, seconds, peak MiB, error)`` of each chapter run alone."""
+    spec = importlib.util.spec_from_file_location("_run_chapter",
+                                                  copy / "tools" / "run_chapter.py")
+    run_chapter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_chapter)
+    runs = []
+    for chapter in notebooks:
+        try:
+            run = run_chapter.execute(copy / chapter)
+            runs.append((chapter, run.seconds, run.peak_rss_mb, ""))
+        except Exception as err:  # a cell that raises, a kernel that dies
+            runs.append((chapter, float("nan"), float("nan"),
+                         f"{type(err).__name__}: {str(err).splitlines()[0][:100]}"))
+    return runs
+
+
+def _report(results, runs, copy, target, load, cores, exec_seconds=None) -> int:
+    ok = True
+    print(f"\n{'build':18s} {'wall':>8s} {'cpu':>8s} {'executed':>9s}  "
+          f"{'goal':28s} verdict")
+    for build, goal, passed in results:
+        ok &= passed
+        executed = ", ".join(build.executed) if 0 < len(build.executed) <= 2 else \
+            str(len(build.executed))
+        print(f"{build.phase:18s} {build.seconds:7.1f}s {build.cpu_seconds:7.1f}s "
+              f"{executed:>9s}  {goal:28s} {verdict(passed)}")
+        if not build.ok:
+            print(f"  the build failed: see the end of {build.log}:")
+            tail = build.log.read_text(encoding="utf-8", errors="replace")
+            print("    " + "\n    ".join(ANSI.sub("", tail).splitlines()[-25:]))
+        for note in build.notes:
+            print(f"  {note}")
+    print(f"(edited chapter: {target}; cpu: user + system time of the build and its "
+          f"kernels)")
+
+    if runs:
+        print(f"\n{'chapter':34s} {'in build':>9s} {'alone':>8s} {'peak RSS':>10s}  "
+              f"goal < 1.5 GB")
+        exec_seconds = exec_seconds or {}
+        for chapter, seconds, peak, error in runs:
+            passed = not error and peak < RSS_GOAL_MB
+            ok &= passed
+            built = exec_seconds.get(chapter)
+            built_text = f"{built:8.1f}s" if built is not None else f"{'-':>9s}"
+            print(f"{chapter:34s} {built_text} {seconds:7.1f}s {peak:7.0f} MiB  "
+                  f"{verdict(passed)}" + (f"  {error}" if error else ""))
+    else:
+        print("\n(each chapter alone: skipped, so no memory figures)")
+
+    if load > cores:
+        print(f"\nnote: the load average was {load:.1f} on {cores} cores when the "
+              "benchmark started; other work slowed the wall-clock times.")
+    print(f"\noverall: {verdict(ok)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

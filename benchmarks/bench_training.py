@@ -1,0 +1,145 @@
+"""How much time ``dlbook.training.fit`` costs over a plain hand-written PyTorch loop.
+
+Usage: python benchmarks/bench_training.py [--epochs N] [--repeats N]
+
+Trains each classifier of the lab (perceptron, MLP, CNN) on the 8x8 digits twice per
+repeat: once with ``fit`` and once with the barest loop one writes by hand (shuffle,
+forward, backward, step, and nothing else; with a validation set, one evaluation of it
+per epoch). ``fit`` does more per batch than that loop (it keeps the training loss and
+accuracy of each epoch), so the ratio is its whole cost. Both runs start from the same
+weights and the same random state, so they must end with the same weights; the script
+checks that before it trusts a timing. The two runs alternate, and each side keeps its
+fastest repeat, which is the least disturbed by whatever else the machine is doing.
+
+Prints one row per model and configuration with the ratio fit / plain loop; the goal
+is a ratio of at most 1.05. Exits non-zero when a ratio misses it. A benchmark, not a
+test: its figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+
+from dlbook.data import load_digits
+from dlbook.models import CNN, MLP, Perceptron
+from dlbook.training import fit
+
+GOAL = 1.05
+BATCH_SIZE, LR, MOMENTUM = 128, 0.05, 0.5  # the workshop's settings, fit's defaults
+
+
+def plain_loop(model, X, y, X_val=None, y_val=None, *, num_epochs, seed):
+    """The bare loop: shuffle, forward, backward, step; validation loss and accuracy."""
+    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    n = len(y)
+    val_history = []
+    for _ in range(num_epochs):
+        model.train()
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, BATCH_SIZE):
+            idx = order[start:start + BATCH_SIZE]
+            loss = loss_fn(model(X[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if X_val is not None:
+            model.eval()
+            with torch.no_grad():
+                logits = model(X_val)
+                val_history.append((loss_fn(logits, y_val).item(),
+                                    (logits.argmax(dim=1) == y_val).float().mean().item()))
+    return val_history
+
+
+def _time(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def compare(name, make_model, splits, *, with_val, num_epochs, repeats, seed=0):
+    """Best-of-``repeats`` seconds of fit and of the plain loop, after a check that
+    both end with the same weights."""
+    torch.manual_seed(seed)
+    initial = make_model()
+    train = (splits.X_train, splits.y_train)
+    val = (splits.X_val, splits.y_val) if with_val else None
+
+    def run_fit():
+        model = copy.deepcopy(initial)
+        torch.manual_seed(seed)  # dropout draws from the global generator
+        fit(model, train, val, num_epochs=num_epochs, batch_size=BATCH_SIZE, lr=LR,
+            momentum=MOMENTUM, shuffle=True, seed=seed, device="cpu", progress=False)
+        return model
+
+    def run_plain():
+        model = copy.deepcopy(initial)
+        torch.manual_seed(seed)
+        plain_loop(model, *train, *(val or (None, None)), num_epochs=num_epochs,
+                   seed=seed)
+        return model
+
+    a, b = run_fit(), run_plain()  # also warms up both paths
+    for (key, p), q in zip(a.state_dict().items(), b.state_dict().values()):
+        if p.is_floating_point() and not torch.allclose(p, q, rtol=1e-4, atol=1e-6):
+            sys.exit(f"{name}: fit and the plain loop end with different weights in "
+                     f"{key!r}; they are not doing the same work, so no timing")
+    fit_s, plain_s = [], []
+    for _ in range(repeats):
+        fit_s.append(_time(run_fit))
+        plain_s.append(_time(run_plain))
+    return min(fit_s), min(plain_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per side")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: these models are too small "
+                             "for a second thread to help, and on a busy machine a "
+                             "thread that waits for the other makes timings noisy)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    splits = load_digits()
+    shape, k = splits.input_shape, splits.num_classes
+    models = {
+        "perceptron": lambda: Perceptron(shape, k),
+        "mlp": lambda: MLP(shape, k),
+        "cnn": lambda: CNN(shape, k),
+    }
+    print(f"Training-loop overhead: dlbook.training.fit against a plain PyTorch loop\n"
+          f"digits train split {tuple(splits.X_train.shape)}, batch {BATCH_SIZE}, "
+          f"{args.epochs} epochs, best of {args.repeats}, torch "
+          f"{torch.__version__} on {torch.get_num_threads()} threads, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(f"{'model':12s} {'validation':>10s} {'fit':>9s} {'plain':>9s} {'ratio':>7s}  "
+          f"goal <= {GOAL:.2f}")
+    worst = 0.0
+    for name, make in models.items():
+        for with_val in (False, True):
+            fit_s, plain_s = compare(name, make, splits, with_val=with_val,
+                                     num_epochs=args.epochs, repeats=args.repeats)
+            ratio = fit_s / plain_s
+            worst = max(worst, ratio)
+            print(f"{name:12s} {'each epoch' if with_val else 'none':>10s} "
+                  f"{fit_s:8.3f}s {plain_s:8.3f}s {ratio:7.3f}  "
+                  f"{'PASS' if ratio <= GOAL else 'FAIL'}", flush=True)
+    verdict = "PASS" if worst <= GOAL else "FAIL"
+    print(f"\nworst ratio {worst:.3f}: {verdict} (goal: fit costs at most "
+          f"{(GOAL - 1) * 100:.0f}% more than the plain loop)")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

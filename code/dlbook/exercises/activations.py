@@ -1,0 +1,111 @@
+"""Checkers for the exercises of the chapter "Activations and hyperparameters"."""
+
+from __future__ import annotations
+
+import math
+
+from dlbook.exercises import Feedback, as_array
+
+# Exercise "The sigmoid's derivative by hand": sigma'(z) at these two points.
+SIGMOID_POINTS = (0.0, math.log(3.0))  # sigma = 1/2 and 3/4 there
+
+# Exercise "How fast can a gradient vanish?": the number of sigmoid layers.
+NUM_SIGMOID_LAYERS = 10
+
+# Exercise "Output activations": task -> the right output activation, and why.
+OUTPUT_TASKS = {
+    "house price": ("linear", "a price is any real number: no squashing"),
+    "spam or not": ("sigmoid", "one probability for the positive class"),
+    "which digit": ("softmax", "one probability per class, summing to one"),
+    "photo tags": ("sigmoid", "each tag is its own yes/no question, so one sigmoid "
+                              "per tag; the probabilities need not sum to one"),
+}
+_SYNONYMS = {"identity": "linear", "none": "linear", "logistic": "sigmoid"}
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def check_sigmoid_derivative(d_at_0, d_at_ln3) -> Feedback:
+    """Check ``σ'(0)`` and ``σ'(ln 3)``, computed by hand."""
+    fb = Feedback("the sigmoid's derivative")
+    if d_at_0 is None or d_at_ln3 is None:
+        return fb.fail("Replace the None placeholders with your two derivatives.")
+    for z, answer, name in zip(SIGMOID_POINTS, (d_at_0, d_at_ln3),
+                               ("d_at_0", "d_at_ln3")):
+        got = float(as_array(name, answer))
+        s = _sigmoid(z)
+        right = s * (1 - s)
+        near = lambda v: math.isclose(got, v, rel_tol=1e-3, abs_tol=1e-6)  # noqa: E731
+        if near(right):
+            fb.note(f"{name} = {right:.4g} is right.")
+        elif near(s):
+            fb.fail(f"{name} is σ(z) itself; the derivative is σ(z) (1 - σ(z)).")
+        elif near(1 - s):
+            fb.fail(f"{name} is 1 - σ(z); multiply by σ(z): σ'(z) = σ(z) (1 - σ(z)).")
+        elif near(s * (1 + s)) or near(-right):
+            fb.fail(f"{name} has a sign wrong: d/dz (1 + e^-z)^-1 = e^-z / (1 + e^-z)^2,"
+                    " which equals σ(z) (1 - σ(z)) > 0.")
+        elif near(math.exp(-z)):
+            fb.fail(f"{name} is e^-z, the derivative of the inner function only; the "
+                    "chain rule multiplies it by the outer derivative 1/(1 + e^-z)^2.")
+        else:
+            fb.fail(f"{name} = {got:.4g} is not right: first compute σ(z), then "
+                    "σ(z) (1 - σ(z)).")
+    return fb
+
+
+def check_vanishing_factor(factor) -> Feedback:
+    """Check the largest factor by which the gradient can shrink through
+    ``NUM_SIGMOID_LAYERS`` sigmoids (all weights equal to one)."""
+    fb = Feedback("how fast a gradient can vanish")
+    if factor is None:
+        return fb.fail("Replace the None placeholder with your factor.")
+    got = float(as_array("factor", factor))
+    n = NUM_SIGMOID_LAYERS
+    right = 0.25 ** n
+    near = lambda v: math.isclose(got, v, rel_tol=1e-3)  # noqa: E731
+    if near(right):
+        return fb.note(f"Right: at most 0.25^{n} ≈ {right:.3g}; in practice smaller, "
+                       "because σ'(z) < 1/4 away from z = 0.")
+    if near(0.25 * n):
+        return fb.fail("The factors of the layers multiply (chain rule); they do not "
+                       "add up.")
+    if near(0.5 ** n):
+        return fb.fail("0.5 is the largest value of σ(z) near 0, not of σ'(z): "
+                       "σ'(0) = 0.5 × 0.5.")
+    if near(0.25 ** (n - 1)) or near(0.25 ** (n + 1)):
+        return fb.fail(f"Count again: the gradient crosses {n} sigmoids, one factor "
+                       "σ'(z) each.")
+    if got > 1:
+        return fb.fail("The factor must be below 1: each sigmoid can only shrink the "
+                       "gradient.")
+    return fb.fail(f"{got:.3g} is not right: what is the largest value of σ'(z), and "
+                   f"how many times is the gradient multiplied by it?")
+
+
+def check_output_activations(answers: dict) -> Feedback:
+    """Check a dict ``{task: activation}`` for the tasks of :data:`OUTPUT_TASKS`."""
+    fb = Feedback("output activations")
+    if not isinstance(answers, dict):
+        raise TypeError(f"answers must be a dict {{task: activation}}, got "
+                        f"{type(answers).__name__}")
+    for task, (right, why) in OUTPUT_TASKS.items():
+        given = answers.get(task)
+        if given is None:
+            fb.fail(f"{task!r}: no answer yet.")
+            continue
+        name = _SYNONYMS.get(str(given).strip().lower(), str(given).strip().lower())
+        if name == right:
+            fb.note(f"{task!r}: {right} is right ({why}).")
+        elif name in ("relu", "tanh", "leaky_relu"):
+            fb.fail(f"{task!r}: {name} is a hidden-layer activation; think about the "
+                    "range the output must have.")
+        else:
+            fb.fail(f"{task!r}: {name} is not the usual choice; what values can the "
+                    "target take, and must they sum to one?")
+    extra = set(answers) - set(OUTPUT_TASKS)
+    if extra:
+        fb.note(f"Ignored unknown tasks: {sorted(extra)}.")
+    return fb

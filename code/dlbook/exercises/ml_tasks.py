@@ -1,0 +1,92 @@
+"""Checkers for the exercises of the chapter "Machine learning tasks"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlbook.exercises import Feedback
+
+TASKS = ("classification", "regression", "transcription", "translation",
+         "anomaly detection", "synthesis", "denoising")
+
+# problem -> (task, why), for the exercise "Name the task".
+PROBLEMS = {
+    "price of a flat from its area and district": (
+        "regression", "the output is one real number."),
+    "which of 10 digits an 8x8 image shows": (
+        "classification", "the output is one of k = 10 categories."),
+    "the text of a scanned page": (
+        "transcription", "unstructured pixels become a sequence of symbols (OCR)."),
+    "an English sentence into Polish": (
+        "translation", "a sequence of symbols becomes a sequence in another language."),
+    "flag an unusual card payment": (
+        "anomaly detection", "the model learns what is usual and flags what is not, "
+        "mostly without labelled frauds."),
+    "new faces that look like the photos": (
+        "synthesis", "the model generates new examples like its training data."),
+    "remove the hiss from an old recording": (
+        "denoising", "the clean x is predicted from the corrupted x~."),
+}
+
+
+def check_task_names(answers) -> Feedback:
+    """Does each problem of ``PROBLEMS`` get the right task from ``TASKS``?"""
+    fb = Feedback("name the task")
+    if not isinstance(answers, dict):
+        return fb.fail(f"answers must be a dict from problem to task, got "
+                       f"{type(answers).__name__}.")
+    extra = [p for p in answers if p not in PROBLEMS]
+    if extra:
+        fb.fail(f"{extra[0]!r} is not one of the problems; copy the keys of PROBLEMS.")
+    missing = [p for p in PROBLEMS if answers.get(p) in (None, "")]
+    if missing:
+        fb.fail(f"{len(missing)} of {len(PROBLEMS)} problems have no answer yet, "
+                f"e.g. {missing[0]!r}.")
+    for problem, (task, why) in PROBLEMS.items():
+        answer = answers.get(problem)
+        if answer in (None, ""):
+            continue
+        name = str(answer).strip().lower()
+        if name not in TASKS:
+            fb.fail(f"{problem!r}: {answer!r} is not a task name; choose from "
+                    f"{', '.join(TASKS)}.")
+        elif name != task:
+            fb.fail(f"{problem!r} is not {name}: look at what the output is.")
+        else:
+            fb.note(f"{problem!r}: {task}, {why}")
+    return fb
+
+
+def check_abnormal_beats(flags, ecg) -> Feedback:
+    """Compare one flag per beat of ``ecg`` with the truth; report recall and precision.
+
+    Passes when at least 90 % of the abnormal beats are found and at least 90 % of
+    the flagged beats are abnormal.
+    """
+    fb = Feedback("abnormal beats")
+    flags = np.asarray(flags)
+    truth = np.asarray(ecg.abnormal, dtype=bool)
+    if flags.shape != truth.shape:
+        return fb.fail(f"flags has shape {flags.shape}, but the record has "
+                       f"{len(truth)} beats: give one flag per beat, shape "
+                       f"{truth.shape}.")
+    if flags.dtype != bool:
+        if not np.all(np.isin(flags, (0, 1))):
+            return fb.fail("flags must be True/False (or 1/0), one per beat; compare "
+                           "your scores with a threshold to get them.")
+        flags = flags.astype(bool)
+    found = int(np.sum(flags & truth))
+    false_alarms = int(np.sum(flags & ~truth))
+    recall = found / max(int(truth.sum()), 1)
+    precision = found / max(int(flags.sum()), 1)
+    fb.note(f"found {found} of {int(truth.sum())} abnormal beats (recall "
+            f"{recall:.0%}), with {false_alarms} false alarm(s) (precision "
+            f"{precision:.0%}).")
+    if not flags.any():
+        fb.fail("no beat is flagged yet.")
+    elif recall < 0.9:
+        fb.fail("too many abnormal beats are missed: lower the threshold, or look at "
+                "what sets them apart (their timing? their shape?).")
+    elif precision < 0.9:
+        fb.fail("too many normal beats are flagged: raise the threshold.")
+    return fb

@@ -1,0 +1,69 @@
+"""Where the built site is, what its pages are, and the repository they link to.
+
+The site is taken from ``$DLBOOK_SITE`` (default ``_build/html``, what ``make book``
+builds) and its table of contents from ``$DLBOOK_TOC`` (default ``_toc.yml``), so a
+partial book built with a private toc can be tested too. Screenshots go to
+``$DLBOOK_SCREENSHOTS`` (default: ``screenshots/`` beside the site, i.e.
+``_build/screenshots``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    path = Path(value) if value else default
+    return (path if path.is_absolute() else ROOT / path).resolve()
+
+
+SITE = _path_from_env("DLBOOK_SITE", ROOT / "_build" / "html")
+TOC = _path_from_env("DLBOOK_TOC", ROOT / "_toc.yml")
+SCREENSHOTS = _path_from_env("DLBOOK_SCREENSHOTS", SITE.parent / "screenshots")
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CODE_CELL = re.compile(r"^`{3,}\{code-cell\}", re.MULTILINE)
+
+
+# --- the book's pages, from the table of contents -------------------------------------
+
+def _toc_files(node) -> list[str]:
+    files = []
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if isinstance(node.get(key), str):
+                files.append(node[key])
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                files.extend(_toc_files(value))
+    elif isinstance(node, list):
+        for item in node:
+            files.extend(_toc_files(item))
+    return files
+
+
+def toc_documents() -> list[str]:
+    """Every document of the toc, in reading order, without suffix (``book/intro``)."""
+    docs = _toc_files(yaml.safe_load(TOC.read_text(encoding="utf-8")))
+    return list(dict.fromkeys(re.sub(r"\.(md|ipynb)$", "", d) for d in docs))
+
+
+def has_code(doc: str) -> bool:
+    source = ROOT / f"{doc}.md"
+    return source.exists() and CODE_CELL.search(source.read_text(encoding="utf-8")) is not None
+
+
+def repository() -> tuple[str, str, str]:
+    """(organisation, repository, branch) of ``_config.yml``."""
+    url = CONFIG["repository"]["url"].rstrip("/").removesuffix(".git")
+    org, repo = url.split("github.com/", 1)[1].split("/")[:2]
+    return org, repo, str(CONFIG["repository"]["branch"])

@@ -1,0 +1,247 @@
+"""Fixtures of the browser suite: the built site over HTTP, Chromium, a Jupyter server.
+
+Everything listens on 127.0.0.1 only and is stopped at the end of the session (see
+``booksite.py`` for where the site is taken from).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+
+from booksite import CHROMIUM_ARGS, CONFIG, ROOT, SITE, repository
+
+
+# --- servers ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"no built site at {SITE}: run `make book` first "
+                    "(or point DLBOOK_SITE at a built site)")
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir):
+    """The built site served over HTTP on 127.0.0.1, e.g. ``http://127.0.0.1:PORT/``."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass
+class JupyterServer:
+    url: str
+    token: str
+    process: subprocess.Popen
+    log: Path
+
+    def api(self, path: str):
+        request = urllib.request.Request(self.url + path.lstrip("/"),
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def kernel_processes(self) -> list[psutil.Process]:
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        return [p for p in children if "ipykernel" in " ".join(_cmdline(p))]
+
+    def log_tail(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM the server (it shuts its kernels down), then kill whatever is left."""
+    try:
+        leftovers = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        leftovers = []
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+    for child in leftovers:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+@pytest.fixture(scope="session")
+def jupyter_server(site_url):
+    """A real Jupyter server on 127.0.0.1 with a token, rooted at the repository and
+    accepting the site's origin (as mybinder.org's servers accept any page's)."""
+    port, token = free_port(), secrets.token_hex(24)
+    origin = site_url.rstrip("/")
+    scratch = Path(tempfile.mkdtemp(prefix="dlbook-jupyter-"))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(scratch / "config"),
+               JUPYTER_RUNTIME_DIR=str(scratch / "runtime"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    log = scratch / "server.log"
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.allow_origin={origin}", f"--ServerApp.root_dir={ROOT}"]
+    if os.geteuid() == 0:  # CI containers run as root
+        command.append("--allow-root")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = JupyterServer(f"http://127.0.0.1:{port}/", token, process, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"jupyter server exited ({process.returncode}):\n{server.log_tail()}")
+            try:
+                server.api("api/status")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter server not up after 60 s:\n{server.log_tail()}")
+                time.sleep(0.25)
+        yield server
+    finally:
+        _stop(process)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# --- the browser -----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium "
+                    "(apt-get install chromium) when run as root, see README")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                             timeout=60_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class PageLog:
+    """What went wrong while a page was open, and which outside URLs it asked for."""
+
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    binder_requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return ([f"console error: {m}" for m in self.console_errors]
+                + [f"failed request: {r}" for r in self.failed_requests]
+                + [f"request outside 127.0.0.1: {r}" for r in self.external_requests])
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """Open a site page in a fresh browser context; returns ``(page, log)``.
+
+    Requests to 127.0.0.1 go through; Binder's build endpoint for this repository is
+    answered with a "ready" event naming ``binder_server`` (a JupyterServer) when given;
+    every other request is refused and recorded.
+    """
+    contexts = []
+
+    def _open(path: str, binder_server: JupyterServer | None = None,
+              viewport=(1280, 900)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        log = PageLog()
+        org, repo, branch = repository()
+        binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
+        build_url = f"{binder}/build/gh/{org}/{repo}/{branch}"
+
+        def route(route):
+            url = route.request.url
+            if urlsplit(url).hostname == "127.0.0.1":
+                route.continue_()
+            elif url.split("?")[0] == build_url and binder_server is not None:
+                log.binder_requests.append(url)
+                event = {"phase": "ready", "url": binder_server.url,
+                         "token": binder_server.token, "message": "local test server"}
+                route.fulfill(status=200, body=f"data: {json.dumps(event)}\n\n",
+                              headers={"Content-Type": "text/event-stream",
+                                       "Cache-Control": "no-cache",
+                                       "Access-Control-Allow-Origin": site_url.rstrip("/")})
+            else:
+                log.external_requests.append(url)
+                route.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: log.console_errors.append(m.text)
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: log.console_errors.append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: None if r.url in log.external_requests
+                else log.failed_requests.append(f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: log.failed_requests.append(f"{r.url} (HTTP {r.status})")
+                if r.status >= 400 else None)
+        page.goto(site_url + path, wait_until="load")
+        return page, log
+
+    yield _open
+    for context in contexts:
+        context.close()

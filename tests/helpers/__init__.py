@@ -1,0 +1,1 @@
+"""Helpers shared by the book-level tests (chapters, builds, downloads)."""

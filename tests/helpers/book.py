@@ -1,0 +1,133 @@
+"""What the tests need to know about the book: its chapters, their cells, its tools."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import jupytext
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = ROOT / "book"
+
+
+@lru_cache(maxsize=None)
+def tool(name: str):
+    """Import ``tools/<name>.py`` (tools/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"_book_tool_{name}",
+                                                  ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def _toc_files(node) -> list[str]:
+    files = []
+    if isinstance(node, dict):
+        if "file" in node:
+            files.append(node["file"])
+        for key in ("root", ):
+            if key in node:
+                files.append(node[key])
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key, []):
+                files.extend(_toc_files(child))
+    return files
+
+
+def toc_chapters() -> list[str]:
+    """Every file of ``_toc.yml``, in order, as paths relative to the root, no suffix."""
+    return _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+
+
+def source_of(chapter: str) -> Path | None:
+    """The source of a toc entry (``book/x`` -> ``book/x.md``), or None if missing."""
+    for suffix in (".md", ".ipynb"):
+        path = ROOT / f"{chapter}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def read_chapter(path: Path):
+    """A chapter as a notebook: MyST Markdown (only ``{code-cell}`` is code) or .ipynb."""
+    if path.suffix == ".md":
+        return jupytext.read(path, fmt="md:myst")
+    return jupytext.read(path)
+
+
+def code_cells(path: Path) -> list[str]:
+    return [cell.source for cell in read_chapter(path).cells if cell.cell_type == "code"]
+
+
+# Colour maps whose lightness is not monotonic: in grayscale (or for a reader with a
+# colour-vision deficiency) different values print as the same grey.
+BANNED_CMAPS = ("jet", "rainbow", "gist_rainbow", "hsv", "nipy_spectral", "gist_ncar",
+                "gist_stern", "prism", "flag", "turbo", "brg", "terrain", "ocean", "husl")
+_NAMES = "|".join(sorted(BANNED_CMAPS, key=len, reverse=True))
+_CMAP_USE = re.compile(
+    # cmap="jet", cmap='jet_r', get_cmap("hsv"), colormaps["turbo"], plt.cm.jet,
+    # cm.rainbow, plt.jet(), plt.set_cmap("jet"), rcParams["image.cmap"] = "jet"
+    rf"""(?:cmap\s*=\s*|get_cmap\(\s*|colormaps\[\s*|set_cmap\(\s*
+          |image\.cmap["']\]\s*=\s*|colormaps\.get\(\s*|color_palette\(\s*
+          |palette\s*=\s*)["'](?P<a>{_NAMES})(?:_r)?["']
+        |\bcm\.(?P<b>{_NAMES})(?:_r)?\b
+        |\bplt\.(?P<c>{_NAMES})\(\)""",
+    re.VERBOSE,
+)
+
+
+def banned_colour_maps(code: str) -> list[str]:
+    """The grayscale-unreadable colour maps a piece of code asks for."""
+    return [next(g for g in m.groups() if g) for m in _CMAP_USE.finditer(code)]
+
+
+# Alt text: what counts as a description of a figure.
+FILE_NAME = re.compile(r"^\S*\.(png|jpe?g|gif|svg|webp|bmp|pdf)$", re.IGNORECASE)
+HASH = re.compile(r"^[0-9a-f]{16,}$")
+PLACEHOLDERS = {"image", "figure", "plot", "graph", "chart", "picture", "output", "png",
+                "img", "fig", "todo", "alt", "none", "untitled"}
+MIN_WORDS = 3
+
+
+def alt_problem(alt: str | None, src: str) -> str | None:
+    """Why ``alt`` does not describe an image, or None when it does."""
+    if alt is None:
+        return "no alt attribute"
+    text = alt.strip()
+    if not text:
+        return "empty alt"
+    name = PurePosixPath(unquote(urlsplit(src).path)).name
+    if FILE_NAME.match(text) or HASH.match(text) or text == name \
+            or PurePosixPath(text).name == name:
+        return f"the alt is a file name ({text!r}): give the cell mystnb.image.alt"
+    if text.lower().strip(" .:") in PLACEHOLDERS or re.fullmatch(r"(figure|fig\.?)\s*\d+",
+                                                                 text.lower()):
+        return f"the alt is a placeholder ({text!r}), not a description"
+    if len(text.split()) < MIN_WORDS:
+        return f"the alt {text!r} is too short to say what the figure shows"
+    return None
+
+
+def page_alt_problems(html: str) -> list[str]:
+    """One line per image of a page's article whose alt text does not describe it."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.find("article") or soup  # the chapter, not the theme's chrome
+    problems = []
+    for img in article.find_all("img"):
+        why = alt_problem(img.get("alt"), img.get("src", ""))
+        if why:
+            problems.append(f"<img src={img.get('src')!r}>: {why}")
+    return problems

@@ -1,0 +1,63 @@
+"""Execute one chapter in a fresh kernel and write its text outputs as JSON.
+
+Usage: python tests/helpers/execute_chapter.py book/X.ipynb OUT.json
+
+Runs ``tools/run_chapter.py``'s ``execute`` (a fresh kernel, the chapter's folder as
+working folder). The tests call it in a subprocess, so several chapters can run at
+once and a chapter that hangs or crashes takes nothing else down.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helpers.book import tool  # noqa: E402
+
+TEXT_TYPES = ("text/plain", "text/markdown", "text/html", "text/latex")
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")  # object ids in reprs differ run to run
+
+
+def text_outputs(cell) -> list[str]:
+    """What a reader sees as text in a code cell's outputs (not stderr, not images)."""
+    texts = []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind == "stream" and out.get("name") == "stdout":
+            texts.append(out["text"])
+        elif kind in ("execute_result", "display_data"):
+            for mime in TEXT_TYPES:
+                if mime in out.get("data", {}):
+                    value = out["data"][mime]
+                    texts.append(f"[{mime}] " + ("".join(value) if isinstance(value, list)
+                                                 else value))
+        elif kind == "error":
+            texts.append(f"[error] {out.get('ename')}: {out.get('evalue')}")
+    return [ADDRESS.sub("0x…", t) for t in texts]
+
+
+def main(source: str, target: str) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    run_chapter = tool("run_chapter")
+    try:
+        run = run_chapter.execute(source)
+    except CellExecutionError as err:
+        result = {"error": str(err)}
+    else:
+        result = {
+            "seconds": run.seconds,
+            "peak_rss_mb": run.peak_rss_mb,
+            "cells": [{"source": cell.source, "outputs": text_outputs(cell)}
+                      for cell in run.notebook.cells if cell.cell_type == "code"],
+        }
+    Path(target).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,137 @@
+"""Activation functions and their written-out derivatives, against torch."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dlbook import activations as act
+
+
+def random_inputs(shape=(7, 5)):
+    z = 3 * torch.randn(*shape, dtype=torch.float64)
+    z[0, 0] = 0.0  # the kink of ReLU: the derivative must follow PyTorch's convention
+    return z
+
+
+REFERENCE = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": F.relu,
+    "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
+}
+
+
+@pytest.mark.parametrize("name", act.ACTIVATIONS)
+def test_function_matches_torch(name):
+    f, _ = act.ACTIVATIONS[name]
+    z = random_inputs()
+    torch.testing.assert_close(f(z), REFERENCE[name](z))
+
+
+@pytest.mark.parametrize("name", act.ACTIVATIONS)
+def test_derivative_matches_autograd(name):
+    _, df = act.ACTIVATIONS[name]
+    z = random_inputs().requires_grad_()
+    (auto,) = torch.autograd.grad(REFERENCE[name](z).sum(), z)
+    torch.testing.assert_close(df(z.detach()), auto, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.2])
+def test_leaky_relu_slope(slope):
+    z = random_inputs().requires_grad_()
+    (auto,) = torch.autograd.grad(F.leaky_relu(z, slope).sum(), z)
+    torch.testing.assert_close(act.leaky_relu(z.detach(), slope),
+                               F.leaky_relu(z.detach(), slope))
+    torch.testing.assert_close(act.d_leaky_relu(z.detach(), slope), auto)
+
+
+def test_derivative_bounds():
+    z = torch.linspace(-10, 10, 2001, dtype=torch.float64)
+    assert act.d_sigmoid(z).max().item() == pytest.approx(0.25)
+    assert act.d_tanh(z).max().item() == pytest.approx(1.0)
+
+
+def test_functions_accept_numbers_and_lists():
+    assert act.sigmoid(0.0).item() == pytest.approx(0.5)
+    assert act.relu([-1.0, 2.0]).tolist() == [0.0, 2.0]
+
+
+def test_softmax_matches_torch_and_sums_to_one():
+    z = random_inputs((4, 6))
+    p = act.softmax(z)
+    torch.testing.assert_close(p, torch.softmax(z, dim=-1))
+    torch.testing.assert_close(p.sum(dim=-1), torch.ones(4, dtype=torch.float64))
+
+
+def test_softmax_does_not_overflow():
+    p = act.softmax(torch.tensor([1000.0, 0.0, -1000.0]))
+    assert torch.isfinite(p).all() and p[0].item() == pytest.approx(1.0)
+
+
+def test_softmax_jacobian_matches_autograd_for_a_batch():
+    z = random_inputs((3, 4))
+    J = act.softmax_jacobian(z)
+    assert J.shape == (3, 4, 4)
+    for row in range(3):
+        auto = torch.autograd.functional.jacobian(act.softmax, z[row])
+        torch.testing.assert_close(J[row], auto, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(J.sum(dim=-1), torch.zeros(3, 4, dtype=torch.float64))
+
+
+def test_bad_inputs_raise():
+    with pytest.raises(ValueError, match="softmax needs at least one dimension"):
+        act.softmax(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="z must be a tensor or numbers"):
+        act.sigmoid("abc")
+    with pytest.raises(ValueError, match="negative_slope must be a number in"):
+        act.leaky_relu(torch.zeros(2), negative_slope=-0.1)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        act.activation_module("swish")
+
+
+def test_deep_mlp_structure_and_shapes():
+    net = act.deep_mlp(6, [5, 4], 3, activation="tanh")
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(6, 5), (5, 4), (4, 3)]
+    assert sum(isinstance(m, nn.Tanh) for m in net) == 2
+    assert net(torch.randn(10, 6)).shape == (10, 3)
+    assert act.deep_mlp(2, [], 2)(torch.randn(1, 2)).shape == (1, 2)
+
+
+@pytest.mark.parametrize("init,variance", [("kaiming", lambda n_in, n_out: 2 / n_in),
+                                           ("xavier", lambda n_in, n_out:
+                                            2 / (n_in + n_out))])
+def test_initialisations_have_the_documented_variance(init, variance):
+    net = act.deep_mlp(400, [300], 2, init=init)
+    layer = net[0]
+    assert layer.weight.var().item() == pytest.approx(variance(400, 300), rel=0.05)
+    assert torch.all(layer.bias == 0)
+
+
+def test_deep_mlp_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"num_hiddens\[1\] must be a positive int"):
+        act.deep_mlp(2, [3, 0], 2)
+    with pytest.raises(ValueError, match="num_inputs must be a positive int"):
+        act.deep_mlp(0, [3], 2)
+    with pytest.raises(ValueError, match="init must be"):
+        act.deep_mlp(2, [3], 2, init="orthogonal")
+
+
+def test_gradients_vanish_in_a_deep_sigmoid_net_but_not_a_relu_net():
+    X, y = torch.randn(64, 20), torch.randint(0, 3, (64,))
+    torch.manual_seed(0)
+    sig = act.deep_mlp(20, [32] * 8, 3, activation="sigmoid", init="xavier")
+    torch.manual_seed(0)
+    rel = act.deep_mlp(20, [32] * 8, 3, activation="relu", init="kaiming")
+    sig_norms = act.layer_gradient_norms(sig, X, y)
+    rel_norms = act.layer_gradient_norms(rel, X, y)
+    assert len(sig_norms) == 9
+    assert sig_norms[-1] / sig_norms[0] > 1e3
+    assert 0.1 < rel_norms[-1] / rel_norms[0] < 10
+    assert all(p.grad is None for p in sig.parameters())  # left clean
+
+
+def test_layer_gradient_norms_needs_linear_layers():
+    with pytest.raises(ValueError, match="no nn.Linear layer"):
+        act.layer_gradient_norms(nn.Tanh(), torch.zeros(1, 2), torch.zeros(1))

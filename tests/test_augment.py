@@ -1,0 +1,109 @@
+"""Tests of dlbook.augment: geometry of the transforms, seeding, labels, bad input."""
+
+import pytest
+import torch
+
+from dlbook.augment import augment, augment_dataset, rotate_and_shift
+
+
+def _bar() -> torch.Tensor:
+    """One 8x8 image, a short horizontal bar right of the centre (rows 3-4)."""
+    X = torch.zeros(1, 1, 8, 8)
+    X[0, 0, 3:5, 5:8] = 1.0
+    return X
+
+
+def test_zero_transform_is_the_identity():
+    X = torch.rand(5, 1, 8, 8)
+    out = rotate_and_shift(X, torch.zeros(5), torch.zeros(5, 2))
+    torch.testing.assert_close(out, X, atol=1e-5, rtol=0)
+
+
+def test_whole_pixel_shift_moves_the_image():
+    X = _bar()
+    out = rotate_and_shift(X, torch.zeros(1), torch.tensor([[-1.0, 2.0]]))
+    expected = torch.zeros(1, 1, 8, 8)
+    expected[0, 0, 5:7, 4:7] = 1.0  # one pixel left, two down
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=0)
+
+
+def test_quarter_turn_is_counter_clockwise():
+    out = rotate_and_shift(_bar(), torch.tensor([90.0]), torch.zeros(1, 2))
+    expected = torch.zeros(1, 1, 8, 8)
+    expected[0, 0, 0:3, 3:5] = 1.0  # the bar now points up
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=0)
+
+
+def test_rotate_and_shift_checks_shapes():
+    X = torch.rand(3, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"angles must have shape \(3,\)"):
+        rotate_and_shift(X, torch.zeros(2), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match=r"shifts must have shape \(3, 2\)"):
+        rotate_and_shift(X, torch.zeros(3), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"images must have shape \(N, C, H, W\)"):
+        rotate_and_shift(torch.rand(8, 8), torch.zeros(1), torch.zeros(1, 2))
+
+
+def test_augment_is_seeded_bounded_and_changes_the_images():
+    X = torch.rand(6, 1, 8, 8)
+    a, b = augment(X, seed=1), augment(X, seed=1)
+    c = augment(X, seed=2)
+    assert a.shape == X.shape
+    torch.testing.assert_close(a, b)
+    assert not torch.equal(a, c)
+    assert not torch.allclose(a, X)
+    assert a.min() >= 0 and a.max() <= 1
+
+
+def test_augment_with_nothing_to_do_returns_the_images():
+    X = torch.rand(4, 1, 8, 8)
+    out = augment(X, max_shift=0, max_angle=0, noise_std=0)
+    torch.testing.assert_close(out, X, atol=1e-5, rtol=0)
+
+
+def test_augment_keeps_most_of_the_ink():
+    # small shifts and turns move a centred digit, they do not wipe it out
+    from dlbook.data import load_digits
+
+    X = load_digits().X_test[:50]
+    out = augment(X, noise_std=0.0, seed=0)
+    ratio = out.sum(dim=(1, 2, 3)) / X.sum(dim=(1, 2, 3))
+    assert ratio.min() > 0.6 and ratio.max() < 1.3
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(max_shift=-1.0), ValueError, "max_shift must be a non-negative number"),
+    (dict(max_angle=float("nan")), ValueError, "max_angle must be a non-negative"),
+    (dict(noise_std="a lot"), TypeError, "noise_std must be a number"),
+])
+def test_augment_rejects_bad_settings(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        augment(torch.rand(2, 1, 8, 8), **kwargs)
+
+
+def test_augment_rejects_non_tensors_and_empty_batches():
+    with pytest.raises(TypeError, match="images must be a torch.Tensor"):
+        augment([[0.0]])
+    with pytest.raises(ValueError, match="images is empty"):
+        augment(torch.zeros(0, 1, 8, 8))
+
+
+def test_augment_dataset_keeps_the_originals_and_their_labels():
+    X = torch.rand(4, 1, 8, 8)
+    y = torch.tensor([3, 1, 4, 1])
+    X_aug, y_aug = augment_dataset(X, y, copies=2, seed=5)
+    assert X_aug.shape == (12, 1, 8, 8) and y_aug.shape == (12,)
+    torch.testing.assert_close(X_aug[:4], X)
+    assert y_aug.tolist() == [3, 1, 4, 1] * 3
+    torch.testing.assert_close(X_aug[4:8], augment(X, seed=5))
+    torch.testing.assert_close(X_aug[8:], augment(X, seed=6))
+    X0, y0 = augment_dataset(X, y, copies=0)
+    torch.testing.assert_close(X0, X)
+
+
+def test_augment_dataset_rejects_mismatched_labels_and_bad_copies():
+    X = torch.rand(4, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"y must be a tensor of shape \(4,\)"):
+        augment_dataset(X, torch.zeros(3, dtype=torch.long))
+    with pytest.raises(ValueError, match="copies must be a non-negative int"):
+        augment_dataset(X, torch.zeros(4, dtype=torch.long), copies=-1)

@@ -1,0 +1,78 @@
+"""The checkers of the chapter "Activations and hyperparameters"."""
+
+import pytest
+
+from dlbook.exercises.activations import (
+    check_output_activations,
+    check_sigmoid_derivative,
+    check_vanishing_factor,
+)
+
+
+def messages(fb):
+    return " ".join(fb.messages)
+
+
+def test_sigmoid_derivative_right_answer():
+    assert check_sigmoid_derivative(0.25, 0.1875)
+    assert check_sigmoid_derivative(0.25, 3 / 16)
+
+
+@pytest.mark.parametrize("d0,d1,expected", [
+    (0.5, 0.75, "σ(z) itself"),
+    (0.25, 0.25, "1 - σ(z)"),
+    (-0.25, -0.1875, "sign wrong"),
+    (0.25, 1 / 3, "e^-z"),
+    (0.3, 0.2, "d_at_0 = 0.3 is not right"),
+    (None, 0.1875, "Replace the None placeholders"),
+])
+def test_sigmoid_derivative_names_the_mistake(d0, d1, expected):
+    fb = check_sigmoid_derivative(d0, d1)
+    assert not fb
+    assert expected in messages(fb)
+
+
+def test_vanishing_factor_right_answer():
+    assert check_vanishing_factor(0.25 ** 10)
+    assert check_vanishing_factor(9.5367e-7)
+
+
+@pytest.mark.parametrize("factor,expected", [
+    (2.5, "multiply"),
+    (0.5 ** 10, "largest value of σ(z)"),
+    (0.25 ** 9, "Count again"),
+    (0.25 ** 11, "Count again"),
+    (4.0 ** 10, "must be below 1"),
+    (0.01, "not right"),
+    (None, "Replace the None placeholder"),
+])
+def test_vanishing_factor_names_the_mistake(factor, expected):
+    fb = check_vanishing_factor(factor)
+    assert not fb
+    assert expected in messages(fb)
+
+
+RIGHT = {"house price": "linear", "spam or not": "sigmoid", "which digit": "softmax",
+         "photo tags": "sigmoid"}
+
+
+def test_output_activations_right_answer_and_synonyms():
+    assert check_output_activations(RIGHT)
+    assert check_output_activations({**RIGHT, "house price": "Identity"})
+
+
+def test_output_activations_names_each_wrong_task():
+    fb = check_output_activations({**RIGHT, "photo tags": "softmax",
+                                   "house price": "relu"})
+    assert not fb
+    text = messages(fb)
+    assert "'photo tags': softmax is not the usual choice" in text
+    assert "'house price': relu is a hidden-layer activation" in text
+    assert "'which digit': softmax is right" in text
+
+
+def test_output_activations_placeholders_and_bad_input():
+    fb = check_output_activations(dict.fromkeys(RIGHT))
+    assert not fb and messages(fb).count("no answer yet") == 4
+    with pytest.raises(TypeError, match="answers must be a dict"):
+        check_output_activations(["linear"])

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from dlbook.exercises.lab_mnist import check_most_confused, check_parameter_count
+
+
+def test_parameter_count_accepts_the_right_answers():
+    assert check_parameter_count(7850, model="perceptron", input_shape=(1, 28, 28))
+    assert check_parameter_count(235146, model="mlp", input_shape=(1, 28, 28))
+    assert check_parameter_count(650.0, model="perceptron", input_shape=(1, 8, 8))
+
+
+def test_parameter_count_explains_a_forgotten_bias():
+    fb = check_parameter_count(7840, model="perceptron", input_shape=(1, 28, 28))
+    assert not fb
+    assert "weights only" in str(fb) and "bias" in str(fb)
+
+
+def test_parameter_count_says_too_few_or_too_many():
+    assert "Too few" in str(check_parameter_count(10, model="mlp"))
+    assert "Too many" in str(check_parameter_count(10**9, model="mlp"))
+    assert "perceptron's weight count" in str(
+        check_parameter_count(7840, model="mlp", input_shape=(1, 28, 28)))
+
+
+def test_parameter_count_rejects_non_integers_and_unknown_models():
+    assert "whole number" in str(check_parameter_count("many"))
+    assert "whole number" in str(check_parameter_count(12.5))
+    with pytest.raises(ValueError, match="model must be"):
+        check_parameter_count(1, model="cnn")
+
+
+CONFUSION = np.array([[9, 0, 1], [3, 8, 0], [0, 1, 7]])
+
+
+def test_most_confused_finds_the_largest_off_diagonal_cell():
+    assert check_most_confused((1, 0), CONFUSION)
+    fb = check_most_confused((0, 1), CONFUSION)
+    assert not fb and "swapped" in str(fb)
+    assert "diagonal" in str(check_most_confused((2, 2), CONFUSION))
+    assert "0 to 2" in str(check_most_confused((5, 1), CONFUSION))
+    assert "pair" in str(check_most_confused(3, CONFUSION))
+    with pytest.raises(ValueError, match="square"):
+        check_most_confused((0, 1), np.zeros((2, 3)))
