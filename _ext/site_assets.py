@@ -125,9 +125,10 @@ def page_options(app: Sphinx, pagename: str) -> dict | None:
     url = (theme.get("repository_url") or "").rstrip("/").removesuffix(".git")
     org_repo = url.split("github.com/", 1)[-1]
     book = (theme.get("path_to_docs") or "").strip("/")
+    binderhub = launch.get("binderhub_url") or "https://mybinder.org"
     return {
         "binderOptions": {
-            "binderUrl": (launch.get("binderhub_url") or "https://mybinder.org").rstrip("/"),
+            "binderUrl": binderhub.rstrip("/"),
             "repo": org_repo,
             "ref": theme.get("repository_branch") or "main",
             "repoProvider": "github",

@@ -12,6 +12,7 @@
 
   const BUTTON_TEXT = "Live code: run this page's cells here";
   const READY_TEXT = "Kernel ready: edit a cell, then run it (Shift+Enter)";
+  const RELOAD_TEXT = "Reload the page to try again.";
   let started = null;
 
   function pageOptions() {
@@ -122,7 +123,7 @@
     thebe.on("error", (_event, data) => {
       // a cell that raises shows its traceback in its own output
       if (data.status === "execute-error") return;
-      setStatus(`Live code failed: ${data.message}. Reload the page to try again.`, "error");
+      setStatus(`Live code failed: ${data.message}. ${RELOAD_TEXT}`, "error");
     });
     prepareCells();
     const result = await thebe.bootstrap({
@@ -147,8 +148,7 @@
     if (!started) {
       started = start().catch((error) => {
         console.warn("live code:", error);
-        setStatus(`Live code failed: ${error.message || error}. Reload the page to try again.`,
-          "error");
+        setStatus(`Live code failed: ${error.message || error}. ${RELOAD_TEXT}`, "error");
       });
     }
     return started;

@@ -10,6 +10,8 @@ accuracy of each epoch), so the ratio is its whole cost. Both runs start from th
 weights and the same random state, so they must end with the same weights; the script
 checks that before it trusts a timing. The two runs alternate, and each side keeps its
 fastest repeat, which is the least disturbed by whatever else the machine is doing.
+Times are CPU seconds of the process (on one thread by default), which count the work
+done and not the waiting for a busy CPU; wall-clock ratios are printed beside them.
 
 Prints one row per model and configuration with the ratio fit / plain loop; the goal
 is a ratio of at most 1.05. Exits non-zero when a ratio misses it. A benchmark, not a
@@ -60,15 +62,16 @@ def plain_loop(model, X, y, X_val=None, y_val=None, *, num_epochs, seed):
     return val_history
 
 
-def _time(run) -> float:
-    start = time.perf_counter()
+def _time(run) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of ``run()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def compare(name, make_model, splits, *, with_val, num_epochs, repeats, seed=0):
-    """Best-of-``repeats`` seconds of fit and of the plain loop, after a check that
-    both end with the same weights."""
+    """Best-of-``repeats`` ``(fit, plain)`` CPU seconds and wall-clock seconds, after
+    a check that both end with the same weights."""
     torch.manual_seed(seed)
     initial = make_model()
     train = (splits.X_train, splits.y_train)
@@ -97,7 +100,8 @@ def compare(name, make_model, splits, *, with_val, num_epochs, repeats, seed=0):
     for _ in range(repeats):
         fit_s.append(_time(run_fit))
         plain_s.append(_time(run_plain))
-    return min(fit_s), min(plain_s)
+    best = lambda times, i: min(t[i] for t in times)  # noqa: E731
+    return (best(fit_s, 1), best(plain_s, 1)), (best(fit_s, 0), best(plain_s, 0))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,21 +127,25 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.epochs} epochs, best of {args.repeats}, torch "
           f"{torch.__version__} on {torch.get_num_threads()} threads, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-    print(f"{'model':12s} {'validation':>10s} {'fit':>9s} {'plain':>9s} {'ratio':>7s}  "
-          f"goal <= {GOAL:.2f}")
+    print(f"{'model':12s} {'validation':>10s} {'fit':>8s} {'plain':>8s} {'ratio':>6s}  "
+          f"{'wall ratio':>10s}  goal: ratio <= {GOAL:.2f}")
     worst = 0.0
     for name, make in models.items():
         for with_val in (False, True):
-            fit_s, plain_s = compare(name, make, splits, with_val=with_val,
-                                     num_epochs=args.epochs, repeats=args.repeats)
-            ratio = fit_s / plain_s
+            (fit_cpu, plain_cpu), (fit_wall, plain_wall) = compare(
+                name, make, splits, with_val=with_val, num_epochs=args.epochs,
+                repeats=args.repeats)
+            ratio = fit_cpu / plain_cpu
             worst = max(worst, ratio)
             print(f"{name:12s} {'each epoch' if with_val else 'none':>10s} "
-                  f"{fit_s:8.3f}s {plain_s:8.3f}s {ratio:7.3f}  "
-                  f"{'PASS' if ratio <= GOAL else 'FAIL'}", flush=True)
+                  f"{fit_cpu:7.3f}s {plain_cpu:7.3f}s {ratio:6.3f}  "
+                  f"{fit_wall / plain_wall:10.3f}  {'PASS' if ratio <= GOAL else 'FAIL'}",
+                  flush=True)
     verdict = "PASS" if worst <= GOAL else "FAIL"
-    print(f"\nworst ratio {worst:.3f}: {verdict} (goal: fit costs at most "
-          f"{(GOAL - 1) * 100:.0f}% more than the plain loop)")
+    print(f"\nfit, plain: CPU seconds of the fastest run; ratio = fit / plain. The "
+          f"verdict uses CPU time,\nwhich other work on the machine disturbs far less "
+          f"than wall-clock time (the wall ratio).\nworst ratio {worst:.3f}: {verdict} "
+          f"(goal: fit costs at most {(GOAL - 1) * 100:.0f}% more than the plain loop)")
     return 0 if verdict == "PASS" else 1
 
 

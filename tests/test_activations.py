@@ -93,7 +93,8 @@ def test_bad_inputs_raise():
 def test_deep_mlp_structure_and_shapes():
     net = act.deep_mlp(6, [5, 4], 3, activation="tanh")
     linears = [m for m in net if isinstance(m, nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in linears] == [(6, 5), (5, 4), (4, 3)]
+    shapes = [(m.in_features, m.out_features) for m in linears]
+    assert shapes == [(6, 5), (5, 4), (4, 3)]
     assert sum(isinstance(m, nn.Tanh) for m in net) == 2
     assert net(torch.randn(10, 6)).shape == (10, 3)
     assert act.deep_mlp(2, [], 2)(torch.randn(1, 2)).shape == (1, 2)

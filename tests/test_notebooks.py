@@ -36,7 +36,7 @@ COLAB_PREINSTALLED = {"torch", "torchvision", "torchaudio", "numpy", "scipy", "p
 
 
 def expected_install_source() -> str:
-    """The install cell's code for this repository, written out independently of the tool."""
+    """The install cell's code for this repository, written out apart from the tool."""
     url = CONFIG["repository"]["url"].rstrip("/").removesuffix(".git")
     branch = CONFIG["repository"]["branch"]
     return ("# In Colab, install the book's package from its repository "
@@ -129,7 +129,7 @@ def test_chapter_imports_are_available_in_colab(md):
                          "and the install cell does not install")
 
 
-# --- the tool itself, on a scratch repository ---------------------------------------------
+# --- the tool itself, on a scratch repository -----------------------------------------
 
 HEADER = """---
 jupytext:
@@ -151,7 +151,7 @@ class _Run:
 
 
 def _tool(root: Path, mode: str) -> _Run:
-    """The tool's command line, run in this process (fast; the Makefile runs the script)."""
+    """The tool's command line, in this process (fast; the Makefile runs the script)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = notebooks.main([mode, "--root", str(root)])
@@ -190,8 +190,8 @@ def test_sync_and_check_on_a_scratch_repository(tmp_path):
 
     check = _tool(tmp_path, "check")
     assert check.returncode == 1
-    for name in ("book/a.md", "book/a.ipynb: missing", "book/b.md", "book/b.ipynb: missing",
-                 "book/stray.ipynb"):
+    for name in ("book/a.md", "book/a.ipynb: missing", "book/b.md",
+                 "book/b.ipynb: missing", "book/stray.ipynb"):
         assert name in check.stderr, check.stderr
     assert "c.md" not in check.stderr and "d.md" not in check.stderr
 

@@ -1391,6 +1391,7 @@ def test_rnn_unrolled_matches_torch_rnn(batch, steps, d_in, d_h, seed):
 
 @known_bug("sequences.train_regressor: targets y of shape (N,) against predictions "
            "(N, 1) broadcast to (N, N) in the MSE instead of raising a ValueError")
+@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")
 def test_train_regressor_rejects_targets_that_would_broadcast():
     S = module("sequences")
     model = S.RNNRegressor(num_hiddens=4)

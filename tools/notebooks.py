@@ -1,7 +1,7 @@
 """Keep every chapter's Colab/Binder notebook in step with its MyST Markdown source.
 
 Usage:
-    python tools/notebooks.py sync    # rewrite stale install cells, regenerate book/*.ipynb
+    python tools/notebooks.py sync    # fix install cells, regenerate book/*.ipynb
     python tools/notebooks.py check   # change nothing; exit 1 naming each stale chapter
 
 A chapter with code, ``book/X.md``, gets a paired ``book/X.ipynb`` for the launch buttons
@@ -51,7 +51,7 @@ CODE_CELL = re.compile(r"^(?P<fence>`{3,})\{code-cell\}[^\n]*\n.*?^(?P=fence)[ \
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
-    """The repository URL and branch set in ``_config.yml``, e.g. ``("https://...", "main")``."""
+    """The repository URL and branch of ``_config.yml``: ``("https://...", "main")``."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     repo = config.get("repository") or {}
     url, branch = repo.get("url"), repo.get("branch")
@@ -81,7 +81,7 @@ def is_notebook(text: str) -> bool:
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
-    """Every chapter source in ``book/``: a MyST Markdown notebook with a jupytext header."""
+    """Every chapter in ``book/``: a MyST Markdown notebook with a jupytext header."""
     return sorted(p for p in (root / "book").glob("*.md")
                   if is_notebook(p.read_text(encoding="utf-8")))
 
@@ -152,7 +152,7 @@ def stale(root: Path = ROOT) -> list[str]:
             problems.append(f"{ipynb.relative_to(root)}: out of sync with {rel}")
     for ipynb in sorted((root / "book").glob("*.ipynb")):
         if ipynb not in expected:
-            problems.append(f"{ipynb.relative_to(root)}: no chapter with code pairs with it")
+            problems.append(f"{ipynb.relative_to(root)}: pairs with no chapter with code")
     return problems
 
 

@@ -19,7 +19,8 @@ def _tensor(z) -> torch.Tensor:
     try:
         return torch.as_tensor(z, dtype=torch.get_default_dtype())
     except (TypeError, ValueError, RuntimeError) as err:
-        raise TypeError(f"z must be a tensor or numbers, got {type(z).__name__}") from err
+        raise TypeError(f"z must be a tensor or numbers, got "
+                        f"{type(z).__name__}") from err
 
 
 def sigmoid(z) -> torch.Tensor:

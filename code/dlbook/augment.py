@@ -117,8 +117,9 @@ def augment_dataset(X: torch.Tensor, y: torch.Tensor, *, copies: int = 4,
     """
     X = _check_images(X)
     if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of shape ({len(X)},) to match X, got "
-                         f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y)}")
+        got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"y must be a tensor of shape ({len(X)},) to match X, "
+                         f"got {got}")
     if isinstance(copies, bool) or not isinstance(copies, int) or copies < 0:
         raise ValueError(f"copies must be a non-negative int, got {copies!r}")
     variants = [augment(X, seed=seed + k, **kwargs) for k in range(copies)]

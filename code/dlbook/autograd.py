@@ -72,8 +72,8 @@ class Value:
             raise TypeError(f"unsupported operand for **: the exponent must be an int "
                             f"or a float, got {type(exponent).__name__}")
         if self.data < 0 and not float(exponent).is_integer():
-            raise ValueError(f"a negative base ({self.data}) needs an integer exponent, "
-                             f"got {exponent}")
+            raise ValueError(f"a negative base ({self.data}) needs an integer "
+                             f"exponent, got {exponent}")
         out = Value(self.data ** exponent, (self,), f"**{exponent}")
 
         def _backward():
@@ -203,7 +203,7 @@ class Neuron:
 
 
 class MLP:
-    """Fully connected layers of :class:`Neuron` s: ``x^(i) = f(W^(i) x^(i-1) + b^(i))``.
+    """Fully connected layers of Neurons: ``x^(i) = f(W^(i) x^(i-1) + b^(i))``.
 
     Args:
         num_inputs: size of an input vector.
@@ -220,9 +220,10 @@ class MLP:
             raise ValueError("layer_sizes must name at least one layer")
         rng = random.Random(seed)
         sizes = [num_inputs, *layer_sizes]
+        last = len(layer_sizes) - 1
         self.layers = [
-            [Neuron(n_in, output_activation if i == len(layer_sizes) - 1 else activation,
-                    rng) for _ in range(n_out)]
+            [Neuron(n_in, output_activation if i == last else activation, rng)
+             for _ in range(n_out)]
             for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))
         ]
 

@@ -36,8 +36,8 @@ class LineFit:
     def __post_init__(self):
         x, y = np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
         if x.ndim != 1 or x.shape != y.shape or len(x) == 0:
-            raise ValueError(f"x and y must be non-empty 1-D arrays of the same length, "
-                             f"got shapes {x.shape} and {y.shape}")
+            raise ValueError(f"x and y must be non-empty 1-D arrays of the same "
+                             f"length, got shapes {x.shape} and {y.shape}")
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
 
@@ -48,7 +48,7 @@ class LineFit:
         return np.mean(residuals ** 2, axis=-1)
 
     def grad(self, theta, idx=None) -> np.ndarray:
-        """``(∂L/∂w, ∂L/∂b)`` at ``theta = (w, b)``, on the points ``idx`` (all if None)."""
+        """``(∂L/∂w, ∂L/∂b)`` at ``theta = (w, b)``, on the points ``idx`` (or all)."""
         x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
         w, b = theta
         residuals = w * x + b - y
@@ -78,7 +78,7 @@ class LineFit:
 
 def make_line_data(n: int = 50, *, slope: float = 2.0, intercept: float = -1.0,
                    noise: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points ``y = slope x + intercept + noise``, with ``x`` uniform in [0, 2]."""
+    """``n`` points ``y = slope x + intercept + noise``, ``x`` uniform in [0, 2]."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     rng = np.random.default_rng(seed)

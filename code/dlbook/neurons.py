@@ -117,16 +117,15 @@ def train_perceptron(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1,
         (``num_epochs * N`` values) and the weights that first reached the best one.
     """
     if not isinstance(X, torch.Tensor) or X.dim() != 2 or len(X) == 0:
-        raise ValueError("X must be a non-empty tensor of shape (N, num_inputs), got "
-                         f"{tuple(X.shape) if isinstance(X, torch.Tensor) else type(X)}")
+        got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+        raise ValueError(f"X must be a non-empty tensor (N, num_inputs), got {got}")
     if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
         raise ValueError(f"y must be a tensor of shape ({len(X)},) to match X")
     if not set(y.tolist()) <= {0.0, 1.0}:
         raise ValueError("y must hold only 0s and 1s")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+    _check_positive_int("num_epochs", num_epochs)
     g = torch.Generator().manual_seed(seed)
     X, y = X.to(torch.float32), y.to(torch.float32)
     w = 0.1 * torch.randn(X.shape[1], generator=g)
@@ -158,6 +157,11 @@ def line_through(w, b: float, x1: torch.Tensor) -> torch.Tensor:
     return -(w1 * x1 + b) / w2
 
 
+def _check_positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
 class TwoLayerNet(nn.Module):
     """``2 -> num_hiddens -> 1``: ``y_hat = sigmoid(W2 tanh(W1 x + b1) + b2)``.
 
@@ -171,17 +175,16 @@ class TwoLayerNet(nn.Module):
 
     def __init__(self, num_hiddens: int = 2, num_inputs: int = 2):
         super().__init__()
-        for name, value in (("num_hiddens", num_hiddens), ("num_inputs", num_inputs)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        _check_positive_int("num_hiddens", num_hiddens)
+        _check_positive_int("num_inputs", num_inputs)
         self.hidden = nn.Linear(num_inputs, num_hiddens)
         self.output = nn.Linear(num_hiddens, 1)
 
     def hidden_units(self, X: torch.Tensor) -> torch.Tensor:
-        """Hidden activations ``tanh(W1 x + b1)``: ``(N, num_inputs) -> (N, num_hiddens)``."""
+        """``tanh(W1 x + b1)``: ``(N, num_inputs) -> (N, num_hiddens)``."""
         if X.dim() != 2 or X.shape[1] != self.hidden.in_features:
-            raise ValueError(f"X must have shape (N, {self.hidden.in_features}), got "
-                             f"{tuple(X.shape)}")
+            raise ValueError(f"X must have shape (N, {self.hidden.in_features}), "
+                             f"got {tuple(X.shape)}")
         return torch.tanh(self.hidden(X))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -202,8 +205,7 @@ def train_xor_net(num_hiddens: int = 2, *, lr: float = 0.1, num_epochs: int = 50
     Returns:
         The trained network and the binary cross-entropy after every step.
     """
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+    _check_positive_int("num_epochs", num_epochs)
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     X, y = truth_table("XOR")

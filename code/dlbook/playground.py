@@ -110,10 +110,11 @@ def split(X: torch.Tensor, y: torch.Tensor, *, val_size: float = 0.25,
           test_size: float = 0.25, seed: int = 0):
     """Shuffle and cut ``(X, y)`` into train, validation and test tuples ``(X, y)``."""
     if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+        raise ValueError(f"X and y must have the same length, got {len(X)} and "
+                         f"{len(y)}")
     if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
-        raise ValueError(f"val_size and test_size must be in (0, 1) with a sum below 1, "
-                         f"got {val_size} and {test_size}")
+        raise ValueError(f"val_size and test_size must be in (0, 1) with a sum below "
+                         f"1, got {val_size} and {test_size}")
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     n_val, n_test = round(val_size * len(y)), round(test_size * len(y))
     parts = order[n_val + n_test:], order[:n_val], order[n_val:n_val + n_test]
@@ -161,7 +162,8 @@ def grid_probabilities(model: nn.Module, X: torch.Tensor, *, resolution: int = 8
     Returns:
         ``xx, yy, p``: NumPy arrays of shape ``(resolution, resolution)``.
     """
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+    if (isinstance(resolution, bool) or not isinstance(resolution, int)
+            or resolution < 2):
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     lo, hi = float(X.min()) - margin, float(X.max()) + margin  # a square
     side = torch.linspace(lo, hi, resolution)

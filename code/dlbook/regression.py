@@ -91,13 +91,15 @@ def split(x, y, sizes: Sequence[int], *, seed: int = 0
     """
     x, y = _as_vector("x", x), _as_vector("y", y)
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and "
+                         f"{y.shape}")
     sizes = list(sizes)
     if not sizes or any(isinstance(k, bool) or not isinstance(k, (int, np.integer))
                         or k < 1 for k in sizes):
         raise ValueError(f"sizes must be positive ints, got {sizes!r}")
     if sum(sizes) > len(x):
-        raise ValueError(f"sizes add up to {sum(sizes)}, more than the {len(x)} examples")
+        raise ValueError(f"sizes add up to {sum(sizes)}, more than the {len(x)} "
+                         "examples")
     order = np.random.default_rng(seed).permutation(len(x))
     parts, start = [], 0
     for k in sizes:
@@ -109,7 +111,7 @@ def split(x, y, sizes: Sequence[int], *, seed: int = 0
 
 
 def mse(y_hat, y) -> float:
-    """Mean squared error ``1/n sum_i (y_hat_i - y_i)^2`` of two vectors of shape (n,)."""
+    """Mean squared error ``1/n sum_i (y_hat_i - y_i)^2`` of two vectors (n,)."""
     y_hat, y = _as_vector("y_hat", y_hat), _as_vector("y", y)
     if y_hat.shape != y.shape:
         raise ValueError(f"y_hat and y must have the same shape, got {y_hat.shape} "

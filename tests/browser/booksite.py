@@ -59,7 +59,7 @@ def toc_documents() -> list[str]:
 
 def has_code(doc: str) -> bool:
     source = ROOT / f"{doc}.md"
-    return source.exists() and CODE_CELL.search(source.read_text(encoding="utf-8")) is not None
+    return source.exists() and bool(CODE_CELL.search(source.read_text(encoding="utf-8")))
 
 
 def repository() -> tuple[str, str, str]:

@@ -127,7 +127,8 @@ def jupyter_server(site_url):
     origin = site_url.rstrip("/")
     scratch = Path(tempfile.mkdtemp(prefix="dlbook-jupyter-"))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(scratch / "config"),
-               JUPYTER_RUNTIME_DIR=str(scratch / "runtime"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+               JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+               PYDEVD_DISABLE_FILE_VALIDATION="1")
     log = scratch / "server.log"
     command = [sys.executable, "-m", "jupyter_server", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -143,7 +144,8 @@ def jupyter_server(site_url):
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(f"jupyter server exited ({process.returncode}):\n{server.log_tail()}")
+                pytest.fail(f"jupyter server exited ({process.returncode}):\n"
+                            f"{server.log_tail()}")
             try:
                 server.api("api/status")
                 break
@@ -169,8 +171,8 @@ def browser():
                     "(apt-get install chromium) when run as root, see README")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
-                                             timeout=60_000)
+        browser = playwright.chromium.launch(executable_path=executable,
+                                             args=CHROMIUM_ARGS, timeout=60_000)
         try:
             yield browser
         finally:
@@ -206,7 +208,8 @@ def open_page(browser, site_url):
 
     def _open(path: str, binder_server: JupyterServer | None = None,
               viewport=(1280, 900)):
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        width, height = viewport
+        context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(30_000)
         contexts.append(context)
         log = PageLog()
@@ -222,10 +225,10 @@ def open_page(browser, site_url):
                 log.binder_requests.append(url)
                 event = {"phase": "ready", "url": binder_server.url,
                          "token": binder_server.token, "message": "local test server"}
-                route.fulfill(status=200, body=f"data: {json.dumps(event)}\n\n",
-                              headers={"Content-Type": "text/event-stream",
-                                       "Cache-Control": "no-cache",
-                                       "Access-Control-Allow-Origin": site_url.rstrip("/")})
+                headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                           "Access-Control-Allow-Origin": site_url.rstrip("/")}
+                route.fulfill(status=200, headers=headers,
+                              body=f"data: {json.dumps(event)}\n\n")
             else:
                 log.external_requests.append(url)
                 route.abort()
@@ -237,8 +240,8 @@ def open_page(browser, site_url):
         page.on("pageerror", lambda e: log.console_errors.append(f"uncaught: {e}"))
         page.on("requestfailed", lambda r: None if r.url in log.external_requests
                 else log.failed_requests.append(f"{r.url} ({r.failure})"))
-        page.on("response", lambda r: log.failed_requests.append(f"{r.url} (HTTP {r.status})")
-                if r.status >= 400 else None)
+        page.on("response", lambda r: r.status >= 400 and log.failed_requests.append(
+            f"{r.url} (HTTP {r.status})"))
         page.goto(site_url + path, wait_until="load")
         return page, log
 

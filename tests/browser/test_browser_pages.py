@@ -63,12 +63,13 @@ def _check_launch_links(doc: str, links: dict[str, str]) -> list[str]:
         problems.append(f"Binder link {links.get('Binder')!r} is not "
                         f"{launch['binderhub_url']}/v2/gh/{org}/{repo}/{branch}"
                         f"?urlpath=tree/{notebook}")
-    colab = f"{launch['colab_url'].rstrip('/')}/github/{org}/{repo}/blob/{branch}/{notebook}"
+    colab = (f"{launch['colab_url'].rstrip('/')}/github/{org}/{repo}/blob/{branch}/"
+             f"{notebook}")
     if links.get("Colab") != colab:
         problems.append(f"Colab link {links.get('Colab')!r} is not {colab}")
     if not _tracked_in_repository(notebook):
-        problems.append(f"{notebook}, which the launch links open, is not in the repository "
-                        "(run `make notebooks`)")
+        problems.append(f"{notebook}, which the launch links open, is not in the "
+                        "repository (run `make notebooks`)")
     return problems
 
 
@@ -97,7 +98,8 @@ def test_page(doc, open_page, site_dir):
 
     if doc.startswith("book/"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{doc.split('/')[-1]}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{doc.split('/')[-1]}.png"),
+                        full_page=True)
 
     if has_code(doc):
         # the Colab install cell is for Colab only: the site never shows it

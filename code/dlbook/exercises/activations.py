@@ -45,8 +45,8 @@ def check_sigmoid_derivative(d_at_0, d_at_ln3) -> Feedback:
         elif near(1 - s):
             fb.fail(f"{name} is 1 - σ(z); multiply by σ(z): σ'(z) = σ(z) (1 - σ(z)).")
         elif near(s * (1 + s)) or near(-right):
-            fb.fail(f"{name} has a sign wrong: d/dz (1 + e^-z)^-1 = e^-z / (1 + e^-z)^2,"
-                    " which equals σ(z) (1 - σ(z)) > 0.")
+            fb.fail(f"{name} has a sign wrong: d/dz (1 + e^-z)^-1 = "
+                    "e^-z / (1 + e^-z)^2, which equals σ(z) (1 - σ(z)) > 0.")
         elif near(math.exp(-z)):
             fb.fail(f"{name} is e^-z, the derivative of the inner function only; the "
                     "chain rule multiplies it by the outer derivative 1/(1 + e^-z)^2.")

@@ -34,18 +34,20 @@ def _shaped(fb: Feedback, name: str, value, shapes: Sequence[tuple[int, ...]],
     return arr.reshape(shapes[0])
 
 
+def _inputs_text(where: np.ndarray) -> str:
+    if where.all():
+        return "every input"
+    return ", ".join(str(INPUTS[k]) for k in np.flatnonzero(where))
+
+
 def _compare(fb: Feedback, target: str, outputs: np.ndarray,
-             pre_activations: list[tuple[str, np.ndarray]]) -> Feedback:
-    """Report every input where ``outputs`` differs from the truth table of ``target``."""
+             pre_activations: list[tuple[str, np.ndarray]],
+             who: str = "your network") -> Feedback:
+    """Report each input where ``outputs`` is not the truth table of ``target``."""
     expected = np.array(GATES[target], dtype=float)
-    for k, x in enumerate(INPUTS):
-        for what, z in pre_activations:
-            if np.any(np.abs(z[k]) <= _TOLERANCE):
-                fb.note(f"at input {x} the weighted sum of {what} is exactly 0, right "
-                        "on the step; move its bias a little so the decision is clear.")
     wrong = np.flatnonzero(outputs != expected)
     for k in wrong:
-        fb.fail(f"input {INPUTS[k]}: your network outputs {int(outputs[k])}, "
+        fb.fail(f"input {INPUTS[k]}: {who} outputs {int(outputs[k])}, "
                 f"{target} is {int(expected[k])}.")
     if len(wrong) == 4:
         fb.note(f"every output is flipped: you computed the opposite of {target}. "
@@ -53,6 +55,12 @@ def _compare(fb: Feedback, target: str, outputs: np.ndarray,
     elif len(wrong) and len(set(outputs.tolist())) == 1:
         fb.note(f"the output is {int(outputs[0])} for every input: check the signs of "
                 "the biases, which decide whether a unit fires when its inputs are 0.")
+    on_step = [f"{what} at {_inputs_text(np.abs(z) <= _TOLERANCE)}"
+               for what, z in pre_activations if np.any(np.abs(z) <= _TOLERANCE)]
+    if on_step:
+        fb.note("a weighted sum is exactly 0, right on the step (f(0) = 0): "
+                + "; ".join(on_step) + ". Move a bias a little so each decision is "
+                "clear.")
     return fb
 
 
@@ -74,7 +82,7 @@ def check_gate_weights(gate: str, w, b) -> Feedback:
         return fb
     X = np.array(INPUTS, dtype=float)
     z = X @ w + float(b)  # (4,)
-    _compare(fb, gate, _step(z), [("the perceptron", z)])
+    _compare(fb, gate, _step(z), [("the perceptron", z)], who="your perceptron")
     if not fb.ok and gate in ("XOR", "XNOR"):
         fb.note(f"no single perceptron can compute {gate}: no straight line separates "
                 "its 1s from its 0s. It needs a hidden layer.")
@@ -116,7 +124,8 @@ def check_xor_weights(W1, b1, W2, b2) -> Feedback:
 
 def num_parameters(layer_sizes: Sequence[int]) -> int:
     """Weights and biases of a fully-connected network with these layer widths."""
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
+    pairs = zip(layer_sizes, layer_sizes[1:])
+    return sum(n_in * n_out + n_out for n_in, n_out in pairs)
 
 
 def check_num_parameters(layer_sizes: Sequence[int], answer) -> Feedback:

@@ -53,7 +53,7 @@ def check_gd_step(grad, w_new) -> Feedback:
     else:
         fb.fail(f"dL/dw = {grad:g} is not right: write L = u^2 with u = w x - y and "
                 "use the chain rule.")
-    # judge the update with the reader's own gradient, so one mistake is not counted twice
+    # judge the update with the reader's own gradient: one mistake is not counted twice
     if _near(w_new, right_w):
         fb.note(f"w_new = {right_w:g} is right.")
     elif _near(w_new, GD_W0 - GD_LR * grad):
