@@ -17,7 +17,6 @@ to keep the file's time down (each build starts Sphinx, a few seconds).
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
@@ -29,7 +28,7 @@ import pytest
 from helpers.book import page_alt_problems
 from helpers.tinybook import chapter, code_cell, finish, kill, make_book, start_build
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # Sphinx builds: ~10 s each
 
 GOOD = chapter("Good", "A chapter that runs.\n", code_cell('print("good", 2 + 2)'))
 

@@ -68,7 +68,8 @@ def test_conv2d_does_not_flip_the_kernel():
     assert conv2d(image, kernel).item() == kernel[0, 0].item()
 
 
-@pytest.mark.parametrize("kernel_size, stride", [(2, None), (3, 1), (3, 2), ((2, 3), (1, 2))])
+@pytest.mark.parametrize("kernel_size, stride",
+                         [(2, None), (3, 1), (3, 2), ((2, 3), (1, 2))])
 @pytest.mark.parametrize("mine, theirs", [(max_pool2d, F.max_pool2d),
                                           (avg_pool2d, F.avg_pool2d)])
 def test_pooling_matches_torch(kernel_size, stride, mine, theirs):

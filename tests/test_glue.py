@@ -1,23 +1,43 @@
 import pytest
+from IPython.core.formatters import format_display_data
 
 import dlbook.glue as glue_module
 
 
-def test_glue_without_myst_nb_displays_only_when_asked(monkeypatch):
-    shown = []
-    monkeypatch.setattr(glue_module, "_myst_glue", None)
-    monkeypatch.setattr("IPython.display.display", shown.append)
-    glue_module.glue("x", 3, display=False)
-    glue_module.glue("y", 4)
-    assert shown == [4]
-
-
-def test_glue_with_myst_nb_forwards_everything(monkeypatch):
+@pytest.fixture
+def shown(monkeypatch):
     calls = []
-    monkeypatch.setattr(glue_module, "_myst_glue",
-                        lambda name, value, display: calls.append((name, value, display)))
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, raw, metadata: calls.append((obj, metadata)))
+    return calls
+
+
+def test_glue_without_display_hides_the_value_behind_the_record_prefix(shown):
     glue_module.glue("acc", 0.97, display=False)
-    assert calls == [("acc", 0.97, False)]
+    (bundle, metadata), = shown
+    assert bundle == {"application/papermill.record/text/plain": "0.97"}
+    assert metadata["scrapbook"] == {"name": "acc",
+                                     "mime_prefix": "application/papermill.record/"}
+
+
+def test_glue_with_display_shows_the_plain_value(shown):
+    glue_module.glue("n", 3)
+    (bundle, metadata), = shown
+    assert bundle == {"text/plain": "3"}
+    assert metadata["scrapbook"]["mime_prefix"] == ""
+
+
+def test_glue_matches_myst_nb_output(shown, monkeypatch):
+    myst_glue = pytest.importorskip("myst_nb").glue
+    glue_module.glue("x", [1, 2], display=False)
+    import myst_nb.ext.glue as ext
+
+    theirs = []
+    monkeypatch.setattr(ext, "ipy_display",
+                        lambda obj, raw, metadata: theirs.append((obj, metadata)))
+    myst_glue("x", [1, 2], display=False)
+    assert shown == theirs
+    assert format_display_data([1, 2])[0]["text/plain"] == "[1, 2]"
 
 
 def test_glue_needs_a_name():

@@ -16,7 +16,6 @@ import hashlib
 import importlib
 import math
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +27,12 @@ from hypothesis.extra import numpy as hnp
 
 from dlbook import data, exercises, models, training, utils
 
-FAST = settings(max_examples=15, deadline=None,
+# Few examples each: the file has some 170 tests and must stay fast. Hypothesis keeps
+# failing examples in .hypothesis/ and tries them first on the next run.
+FAST = settings(max_examples=10, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow,
                                        HealthCheck.function_scoped_fixture])
-QUICK = settings(FAST, max_examples=30)
+QUICK = settings(FAST, max_examples=20)
 
 # Values that are not numbers, for "wrong type" cases.
 not_numbers = st.one_of(st.none(), st.text(max_size=3), st.lists(st.integers(), max_size=2),

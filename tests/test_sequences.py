@@ -1,4 +1,4 @@
-"""dlbook.sequences: the synthetic series, windows, the unrolled RNN and the regressor."""
+"""dlbook.sequences: the synthetic series, windows, unrolled RNN and regressor."""
 
 import pytest
 import torch

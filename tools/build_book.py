@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
 WARNING = re.compile(r"^(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
-CELL_START = "An error occurred while executing the following cell:"
+# nbclient's words before the source of the cell that raised, or that timed out
+CELL_START = ("An error occurred while executing the following cell:",
+              "Here is a preview of the cell contents:")
+TIMEOUT = re.compile(r"CellTimeoutError: (A cell timed out .*)$")
 
 
 def _relative(path: str, root: Path) -> str:
@@ -47,13 +50,15 @@ def summarise(log: str, root: str | os.PathLike = ROOT) -> list[str]:
         cell, error = [], ""
         rest = lines[i + 1:]
         start = next((j for j, ln in enumerate(rest) if ln.endswith(CELL_START)), None)
+        timeout = next((m.group(1) for ln in rest[:start] if (m := TIMEOUT.search(ln))),
+                       "") if start is not None else ""
         if start is not None:
             j = start + 2  # skip the ------ rule
             while j < len(rest) and not rest[j].startswith("-----"):
                 cell.append("    " + rest[j])
                 j += 1
             # the exception line of the traceback: "SomeError: message"
-            error = next((ln for ln in rest[j + 1:]
+            error = timeout or next((ln for ln in rest[j + 1:]
                           if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt):", ln)),
                          "")
         summaries.append(

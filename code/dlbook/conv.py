@@ -1,4 +1,4 @@
-"""Convolution and pooling written out by hand, for the chapter "Convolutional networks".
+"""Convolution and pooling written out by hand, for "Convolutional networks".
 
 Each function computes what ``torch.nn.functional.conv2d``, ``max_pool2d`` and
 ``avg_pool2d`` compute, with an explicit loop over the output positions, so that the
@@ -70,35 +70,8 @@ def _check_images(X: torch.Tensor) -> None:
         )
 
 
-def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
-           stride: Pair = 1, padding: Pair = 0) -> torch.Tensor:
-    """2-D convolution (cross-correlation) with an explicit loop over output pixels.
-
-    ``Y[n, o, i, j] = b[o] + sum_{c, u, v} X[n, c, i*s + u, j*s + v] * K[o, c, u, v]``
-    where ``X`` is the zero-padded input and ``s`` the stride.
-
-    Args:
-        X: images ``(batch, in_channels, height, width)``, or one single-channel
-            image ``(height, width)``.
-        K: kernels ``(out_channels, in_channels, kh, kw)``, or one kernel ``(kh, kw)``
-            when ``X`` is one image.
-        b: biases ``(out_channels,)``, or ``None`` for no bias.
-        stride: step between windows, an int or ``(vertical, horizontal)``.
-        padding: zeros added on each side, an int or ``(vertical, horizontal)``.
-
-    Returns:
-        ``(batch, out_channels, out_height, out_width)``, or ``(out_height,
-        out_width)`` for one image and one kernel; the sizes follow
-        :func:`conv_output_size`.
-    """
-    if isinstance(X, torch.Tensor) and isinstance(K, torch.Tensor) and X.dim() == 2:
-        if K.dim() != 2:
-            raise ValueError(
-                f"a single image (height, width) needs a single kernel (kh, kw), "
-                f"got K of shape {tuple(K.shape)}"
-            )
-        return conv2d(X[None, None], K[None, None], b, stride=stride,
-                      padding=padding)[0, 0]
+def _check_conv_inputs(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None
+                       ) -> None:
     _check_images(X)
     if not isinstance(K, torch.Tensor) or K.dim() != 4:
         raise ValueError("K must be a tensor of shape (out_channels, in_channels, kh, "
@@ -109,19 +82,47 @@ def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
     if b is not None and (not isinstance(b, torch.Tensor) or b.shape != K.shape[:1]):
         raise ValueError(f"b must have shape ({K.shape[0]},), one bias per kernel, "
                          f"got {getattr(b, 'shape', type(b).__name__)}")
+
+
+def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
+           stride: Pair = 1, padding: Pair = 0) -> torch.Tensor:
+    """2-D convolution (cross-correlation) with a loop over the output pixels.
+
+    ``Y[n, o, i, j] = b[o] + sum_{c,u,v} X[n, c, i*s + u, j*s + v] K[o, c, u, v]``,
+    with ``X`` zero-padded and ``s`` the stride.
+
+    Args:
+        X: images ``(batch, in_channels, height, width)``, or one image
+            ``(height, width)``.
+        K: kernels ``(out_channels, in_channels, kh, kw)``, or one kernel
+            ``(kh, kw)`` for one image.
+        b: biases ``(out_channels,)``, or ``None``.
+        stride, padding: an int, or a pair ``(vertical, horizontal)``.
+
+    Returns:
+        ``(batch, out_channels, out_height, out_width)``, or ``(out_height,
+        out_width)`` for one image; sizes as in :func:`conv_output_size`.
+    """
+    if isinstance(X, torch.Tensor) and X.dim() == 2:  # one image, one kernel
+        if not isinstance(K, torch.Tensor) or K.dim() != 2:
+            raise ValueError("a single image (height, width) needs a single kernel "
+                             f"(kh, kw), got K of shape {getattr(K, 'shape', K)}")
+        Y = conv2d(X[None, None], K[None, None], b, stride=stride, padding=padding)
+        return Y[0, 0]
+    _check_conv_inputs(X, K, b)
     sh, sw = _pair("stride", stride, minimum=1)
     ph, pw = _pair("padding", padding, minimum=0)
     kh, kw = K.shape[2:]
     h_out = conv_output_size(X.shape[2], kh, sh, ph)
     w_out = conv_output_size(X.shape[3], kw, sw, pw)
 
-    X = torch.nn.functional.pad(X, (pw, pw, ph, ph))  # zeros left/right, top/bottom
+    X = torch.nn.functional.pad(X, (pw, pw, ph, ph))  # zeros around the image
     Y = X.new_zeros(X.shape[0], K.shape[0], h_out, w_out)
     for i in range(h_out):
         for j in range(w_out):
-            window = X[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]  # (batch, c, kh, kw)
-            # multiply the window by every kernel and sum over c, u, v
-            Y[:, :, i, j] = torch.einsum("ncuv,ocuv->no", window, K)
+            window = X[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]  # (n, c, kh, kw)
+            products = window[:, None] * K[None]  # (n, out_channels, c, kh, kw)
+            Y[:, :, i, j] = products.sum(dim=(2, 3, 4))  # sum over c, u, v
     if b is not None:
         Y = Y + b[None, :, None, None]
     return Y
@@ -137,9 +138,12 @@ def _pool2d(X: torch.Tensor, kernel_size: Pair, stride: Pair | None,
     Y = X.new_zeros(*X.shape[:2], h_out, w_out)
     for i in range(h_out):
         for j in range(w_out):
-            window = X[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]  # (batch, c, kh, kw)
-            window = window.flatten(start_dim=2)  # (batch, c, kh * kw)
-            Y[:, :, i, j] = window.amax(dim=2) if reduce == "max" else window.mean(dim=2)
+            window = X[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]  # (n, c, kh, kw)
+            window = window.flatten(start_dim=2)  # (n, c, kh * kw)
+            if reduce == "max":
+                Y[:, :, i, j] = window.amax(dim=2)
+            else:
+                Y[:, :, i, j] = window.mean(dim=2)
     return Y
 
 

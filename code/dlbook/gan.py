@@ -150,7 +150,7 @@ class MLPGenerator(nn.Module):
     num_classes = None
 
     def __init__(self, latent_dim: int = 2, out_dim: int = 2,
-                 num_hiddens: Sequence[int] = (128, 128, 128)):
+                 num_hiddens: Sequence[int] = (64, 64)):
         super().__init__()
         self.latent_dim = _positive_int("latent_dim", latent_dim)
         self.out_dim = _positive_int("out_dim", out_dim)
@@ -167,33 +167,24 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """``D(x)``: a fully-connected network from points to one real-vs-fake logit.
 
-    With ``pack > 1`` it is a PacGAN discriminator: it judges ``pack`` samples at
-    once, all real or all fake, concatenated into one vector. A generator that puts
-    every sample on the same mode is easy to catch when ``D`` sees several samples
-    together, which is the cure for mode collapse shown in the chapter.
-
     Args:
         in_dim: size of one point.
         num_hiddens: widths of the hidden layers (LeakyReLU).
-        pack: how many samples ``D`` judges together.
     """
 
-    def __init__(self, in_dim: int = 2, num_hiddens: Sequence[int] = (128, 128, 128),
-                 pack: int = 1):
+    num_classes = None
+
+    def __init__(self, in_dim: int = 2, num_hiddens: Sequence[int] = (64, 64)):
         super().__init__()
         self.in_dim = _positive_int("in_dim", in_dim)
-        self.pack = _positive_int("pack", pack)
-        self.net = _mlp(in_dim * pack, 1, num_hiddens, nn.LeakyReLU)
+        self.net = _mlp(in_dim, 1, num_hiddens, nn.LeakyReLU)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, in_dim)`` -> logits ``(batch // pack,)``."""
+        """``(batch, in_dim)`` -> logits ``(batch,)``."""
         if x.dim() != 2 or x.shape[1] != self.in_dim:
             raise ValueError(f"x must have shape (batch, {self.in_dim}), "
                              f"got {tuple(x.shape)}")
-        if len(x) % self.pack:
-            raise ValueError(f"the batch size ({len(x)}) must be a multiple of "
-                             f"pack={self.pack}")
-        return self.net(x.reshape(len(x) // self.pack, -1)).squeeze(1)
+        return self.net(x).squeeze(1)
 
 
 # --- convolutional networks for images (DCGAN) -------------------------------------
@@ -383,32 +374,39 @@ def _conditional(model: nn.Module) -> bool:
     return getattr(model, "num_classes", None) is not None
 
 
+def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None):
+    """``model(x)``, or ``model(x, labels)`` for a conditional network."""
+    return model(x) if labels is None else model(x, labels)
+
+
 def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
               y: torch.Tensor | None = None, *, num_steps: int = 1000,
               batch_size: int = 64, lr_g: float = 2e-4, lr_d: float = 2e-4,
-              betas: tuple[float, float] = (0.5, 0.999), d_steps: int = 1,
-              g_steps: int = 1, seed: int = 0, device=None,
+              betas: tuple[float, float] = (0.5, 0.999), seed: int = 0, device=None,
               progress: bool = False) -> GANHistory:
-    """Train a GAN by alternating one step of ``D`` and one step of ``G``.
+    """Train a GAN by alternating one Adam step of ``D`` and one of ``G``.
 
-    Each step draws a mini-batch of real samples and as many noise vectors; ``D``
-    takes an Adam step on :func:`discriminator_loss`, then ``G`` takes one on
-    :func:`generator_loss` against the updated ``D``. When the networks are
-    conditional (``num_classes`` set) they get the labels ``y`` of the real batch,
-    and the generator draws a fake of each of those classes.
+    Each step draws a mini-batch of real samples and as many noise vectors, and
+    generates a fake from each. ``D`` takes a step on :func:`discriminator_loss` (the
+    max of the game), then ``G`` takes one on :func:`generator_loss` against the
+    updated ``D`` (the min). When the networks are conditional (``num_classes`` set)
+    both get the labels ``y`` of the real batch: the generator draws a fake of each
+    of those classes, so fakes and real images have the same classes.
 
     Args:
-        generator: maps ``(batch, latent_dim)`` noise [and labels] to samples.
-        discriminator: maps samples [and labels] to logits.
+        generator: maps ``(batch, latent_dim)`` noise [and labels] to samples; has a
+            ``latent_dim`` attribute.
+        discriminator: maps samples [and labels] to logits ``(batch,)``.
         X: the real data, ``(N, ...)``.
         y: labels ``(N,)``; needed exactly when the networks are conditional.
         num_steps: number of (D step, G step) pairs.
         batch_size: real samples per step, and fakes per step.
-        lr_g, lr_d: Adam learning rates of the generator and the discriminator.
+        lr_g, lr_d: Adam learning rates of the generator and the discriminator; their
+            ratio sets who moves faster in the game.
         betas: Adam's betas; DCGAN's (0.5, 0.999) keep the momentum short.
         seed: fixes the mini-batches and the noise.
         device: where to train, chosen by :func:`dlbook.utils.get_device`.
-        progress: write the losses to stderr every tenth of the run.
+        progress: write the losses to stderr ten times during the run.
 
     Returns:
         The :class:`GANHistory`; both networks are trained in place.
@@ -428,8 +426,6 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
         raise ValueError("y was given, but the networks are unconditional")
     _positive_int("num_steps", num_steps)
     _positive_int("batch_size", batch_size)
-    _positive_int("d_steps", d_steps)
-    _positive_int("g_steps", g_steps)
     _positive_float("lr_g", lr_g)
     _positive_float("lr_d", lr_d)
     if batch_size > len(X):
@@ -438,38 +434,38 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     device = get_device(device)
     generator.to(device).train()
     discriminator.to(device).train()
-    fused = device.type in ("cpu", "cuda")  # one kernel per step: faster for small nets
+    fused = device.type in ("cpu", "cuda")  # one kernel per update: faster for small nets
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, fused=fused)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas,
                              fused=fused)
     rng = torch.Generator().manual_seed(seed)
-
-    def draw() -> tuple[torch.Tensor, torch.Tensor, tuple]:
-        """A real mini-batch, as many noise vectors, and the labels if conditional."""
-        idx = torch.randint(len(X), (batch_size,), generator=rng)
-        z = torch.randn(batch_size, generator.latent_dim, generator=rng)
-        args = (y[idx].to(device),) if conditional else ()
-        return X[idx].to(device), z.to(device), args
-
     history = GANHistory()
     start = time.perf_counter()
     for step in range(1, num_steps + 1):
-        for _ in range(d_steps):  # the discriminator's move: max over D
-            real, z, args = draw()
-            with torch.no_grad():
-                fake = generator(z, *args)
-            real_logits = discriminator(real, *args)
-            fake_logits = discriminator(fake, *args)
-            loss_d = discriminator_loss(real_logits, fake_logits)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-        for _ in range(g_steps):  # the generator's move: min over G
-            _, z, args = draw()
-            loss_g = generator_loss(discriminator(generator(z, *args), *args))
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
+        idx = torch.randint(len(X), (batch_size,), generator=rng)
+        real = X[idx].to(device)
+        z = torch.randn(batch_size, generator.latent_dim, generator=rng).to(device)
+        labels = y[idx].to(device) if conditional else None
+        fake = _call(generator, z, labels)
+
+        # The discriminator's move (max over D): real -> 1, fake -> 0. One pass over
+        # both halves; detach() keeps this step from reaching into G.
+        both = _call(discriminator, torch.cat([real, fake.detach()]),
+                     None if labels is None else torch.cat([labels, labels]))
+        real_logits, fake_logits = both[:batch_size], both[batch_size:]
+        loss_d = discriminator_loss(real_logits, fake_logits)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # The generator's move (min over G), against the updated D. D's weights stay
+        # as they are; only the gradient with respect to the fake images is needed.
+        discriminator.requires_grad_(False)
+        loss_g = generator_loss(_call(discriminator, fake, labels))
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        discriminator.requires_grad_(True)
 
         history.d_loss.append(loss_d.item())
         history.g_loss.append(loss_g.item())

@@ -1,25 +1,32 @@
 """``glue``: hand a value computed in a chapter to its prose.
 
-When the book is built, MyST-NB stores the value so that ``{glue:text}`name``` in the
-text shows it. In a live kernel without MyST-NB (Colab, for one) the value is simply
-displayed when asked for, so the chapters run everywhere unchanged.
+The book's build (MyST-NB) reads every glued value from the executed notebook, so that
+``{glue:text}`name``` in the text shows it. This is the same protocol as
+``myst_nb.glue``, written with IPython alone: the chapters then run in any kernel (Colab
+has no MyST-NB), and a chapter does not pay for importing the book-building stack.
 """
 
 from __future__ import annotations
 
-try:  # the book's build environment
-    from myst_nb import glue as _myst_glue
-except ImportError:  # Colab, or any kernel without the book-building stack
-    _myst_glue = None
+# The prefix MyST-NB (and scrapbook before it) looks for on values glued but not shown.
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def glue(name: str, value, display: bool = True) -> None:
-    """Record ``value`` under ``name`` for the page's text; show it if ``display``."""
+    """Record ``value`` under ``name`` for the page's text; show it if ``display``.
+
+    Args:
+        name: a key unique across the book, e.g. ``"lab_test_cnn"``.
+        value: anything IPython can display (a number, a string, a figure).
+        display: also show the value as the cell's output.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
+
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
-    if _myst_glue is not None:
-        _myst_glue(name, value, display=display)
-    elif display:
-        from IPython.display import display as _show
-
-        _show(value)
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    ipy_display({prefix + mime: data for mime, data in bundle.items()}, raw=True,
+                metadata=metadata)

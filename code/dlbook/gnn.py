@@ -1,4 +1,6 @@
-"""A graph convolutional network in plain PyTorch, for "Recurrent and graph neural networks".
+"""A graph convolutional network in plain PyTorch.
+
+The chapter "Recurrent and graph neural networks" teaches it.
 
 A graph of ``N`` nodes is an adjacency matrix ``A`` ``(N, N)`` and a feature matrix
 ``X`` ``(N, num_features)``, one row per node. A graph convolution mixes every node's
@@ -43,7 +45,8 @@ def normalized_adjacency(A: torch.Tensor) -> torch.Tensor:
     """
     _check_adjacency(A)
     if not torch.allclose(A, A.T):
-        raise ValueError("A must be symmetric (an undirected graph): A[i, j] == A[j, i]")
+        raise ValueError("A must be symmetric (an undirected graph): "
+                         "A[i, j] == A[j, i]")
     if (A < 0).any():
         raise ValueError("A must be non-negative: entries are edge weights")
     A_hat = A + torch.eye(len(A), dtype=A.dtype, device=A.device)
@@ -77,7 +80,8 @@ class GCNLayer(nn.Module):
         nn.init.uniform_(self.weight, -bound, bound)
 
     def forward(self, H: torch.Tensor, A_norm: torch.Tensor) -> torch.Tensor:
-        """``H`` ``(N, in_features)``, ``A_norm`` ``(N, N)`` -> ``(N, out_features)``."""
+        """``H`` ``(N, in_features)`` and ``A_norm`` ``(N, N)`` -> ``H'``
+        ``(N, out_features)``."""
         if H.dim() != 2 or H.shape[1] != self.weight.shape[0]:
             raise ValueError(f"H must have shape (N, {self.weight.shape[0]}), got "
                              f"{tuple(H.shape)}")
@@ -106,8 +110,8 @@ class GCN(nn.Module):
     def __init__(self, num_features: int, num_classes: int,
                  num_hiddens: Sequence[int] = (16, 2), dropout: float = 0.0):
         super().__init__()
-        if (isinstance(num_hiddens, (str, bytes)) or not isinstance(num_hiddens, Sequence)
-                or not num_hiddens):
+        if (isinstance(num_hiddens, (str, bytes))
+                or not isinstance(num_hiddens, Sequence) or not num_hiddens):
             raise ValueError(f"num_hiddens must be a non-empty sequence of positive "
                              f"ints, got {num_hiddens!r}")
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) \
@@ -158,7 +162,8 @@ def train_node_classifier(model: nn.Module, X: torch.Tensor, A_norm: torch.Tenso
                          f"{tuple(y.shape)}, like y")
     if not train_mask.any():
         raise ValueError("train_mask selects no node: at least one label is needed")
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
+    if (isinstance(num_epochs, bool) or not isinstance(num_epochs, int)
+            or num_epochs < 1):
         raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")

@@ -56,7 +56,8 @@ def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.
     gen = torch.Generator().manual_seed(seed)
     t = torch.arange(num_steps, dtype=torch.float64)
     if kind == "sine":
-        x = torch.sin(2 * math.pi * t / period) + 0.5 * torch.sin(6 * math.pi * t / period)
+        angle = 2 * math.pi * t / period
+        x = torch.sin(angle) + 0.5 * torch.sin(3 * angle)
     else:
         # beat boundaries: lengths period * (1 +- 3%), until the series is covered
         num_beats = int(num_steps / (0.9 * period)) + 2
@@ -74,7 +75,8 @@ def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.
     return x.float()
 
 
-def make_windows(series: torch.Tensor, window: int) -> tuple[torch.Tensor, torch.Tensor]:
+def make_windows(series: torch.Tensor, window: int
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Cut a series into (past ``window`` values, next value) pairs.
 
     Args:
@@ -211,7 +213,10 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
     losses = []
     model.train()
     for _ in range(num_epochs):
-        order = torch.randperm(len(X), generator=gen) if shuffle else torch.arange(len(X))
+        if shuffle:
+            order = torch.randperm(len(X), generator=gen)
+        else:
+            order = torch.arange(len(X))
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]

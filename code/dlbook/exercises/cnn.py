@@ -73,7 +73,7 @@ def check_output_size(answer, *, size: int, kernel_size: int, stride: int = 1,
 
 
 def check_output_sizes(answers) -> Feedback:
-    """Exercise "Output sizes": ``answers`` is a dict ``{"a": ..., "b": ..., "c": ...}``."""
+    """Exercise "Output sizes": ``answers`` is ``{"a": ..., "b": ..., "c": ...}``."""
     fb = Feedback("Output sizes")
     if not isinstance(answers, dict) or set(answers) != set(OUTPUT_SIZE_PARTS):
         return fb.fail('answers must be a dict with the keys "a", "b" and "c", got '

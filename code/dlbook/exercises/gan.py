@@ -11,7 +11,7 @@ from dlbook.exercises import Feedback, as_array
 # The discriminator's verdicts D(x) on a batch of four real images and D(G(z)) on a
 # batch of four generated ones, used by the exercise on the discriminator's loss.
 D_REAL = (0.9, 0.8, 0.6, 0.7)
-D_FAKE = (0.2, 0.1, 0.4, 0.3)
+D_FAKE = (0.3, 0.1, 0.2, 0.5)
 
 
 def _d_loss(d_real, d_fake, log=np.log) -> float:
@@ -28,7 +28,11 @@ def check_discriminator_loss(value, d_real=D_REAL, d_fake=D_FAKE) -> Feedback:
         d_fake: ``D(G(z))`` on the generated batch.
     """
     fb = Feedback("the discriminator's loss")
-    got = as_array("value", value)
+    try:
+        got = as_array("value", value)
+    except TypeError:
+        return fb.fail(f"the loss must be a number, got {type(value).__name__}: replace "
+                       "the placeholder with your computation.")
     if got.size != 1:
         return fb.fail(f"the loss is one number, you gave an array of shape {got.shape}: "
                        "average over the batch.")
