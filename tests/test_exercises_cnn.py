@@ -46,5 +46,6 @@ def test_correlation_value():
     assert "flipped" in str(check_correlation_value((PATCH * KERNEL[::-1, ::-1]).sum()
                                                     + BIAS))
     assert "add the bias" in str(check_correlation_value(right - BIAS))
-    assert not check_correlation_value(...)
+    assert "placeholder" in str(check_correlation_value(...))
+    assert "must be a number" in str(check_correlation_value("3"))
     assert "one number" in str(check_correlation_value([1.0, 2.0]))

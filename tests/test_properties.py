@@ -1283,8 +1283,6 @@ def test_confusion_matrix_rejects_mismatched_lengths(n, cut):
         PL.confusion_matrix([0] * (n + cut), [0] * n)
 
 
-@known_bug("plotting.confusion_matrix counts a label -1 as the last class, and a label "
-           "beyond num_classes raises IndexError, instead of a ValueError naming y_true")
 @pytest.mark.parametrize("y_true,num_classes", [([0, -1], None), ([0, 5], 3)])
 def test_confusion_matrix_rejects_labels_outside_the_classes(y_true, num_classes):
     PL = module("plotting")

@@ -116,6 +116,10 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
         raise ValueError(f"y_true and y_pred must be 1-D of the same length, got "
                          f"{y_true.shape} and {y_pred.shape}")
     k = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and (y.min() < 0 or y.max() >= k):
+            raise ValueError(f"{name} must hold class indices in [0, {k - 1}], got "
+                             f"values from {y.min()} to {y.max()}")
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
