@@ -62,8 +62,8 @@ def plain_loop(model, X, y, X_val=None, y_val=None, *, num_epochs, seed):
             model.eval()
             with torch.no_grad():
                 logits = model(X_val)
-                val_history.append((loss_fn(logits, y_val).item(),
-                                    (logits.argmax(dim=1) == y_val).float().mean().item()))
+                accuracy = (logits.argmax(dim=1) == y_val).float().mean()
+                val_history.append((loss_fn(logits, y_val).item(), accuracy.item()))
     return val_history
 
 
@@ -154,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{wall_ratio:10.3f}  {'PASS' if ratio <= GOAL else 'FAIL'}",
                   flush=True)
     verdict = "PASS" if worst <= GOAL else "FAIL"
-    print(f"\nfit, plain: median CPU seconds of a run; ratio: median of fit / plain over pairs "
-          f"of runs.\nThe verdict uses CPU time, which other work on the machine disturbs far less "
-          f"than wall-clock\ntime (the wall ratio).\nworst ratio {worst:.3f}: {verdict} "
+    print(f"\nfit, plain: median CPU seconds of a run; ratio: median of fit / plain "
+          f"over pairs of runs.\nThe verdict uses CPU time, which other work on the "
+          f"machine disturbs far less than\nwall-clock time (the wall ratio).\n"
+          f"worst ratio {worst:.3f}: {verdict} "
           f"(goal: fit costs at most {(GOAL - 1) * 100:.0f}% more than the plain loop)")
     return 0 if verdict == "PASS" else 1
 

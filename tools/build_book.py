@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Chapters execute one at a time, beside Sphinx, with one intra-op thread each: the
+# book's models are small, and two threads per operation on two cores lose more to
+# synchronisation than they gain, and far more as soon as anything else runs.
+KERNEL_THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
 WARNING = re.compile(r"^(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
@@ -99,6 +103,7 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None) -> int:
     stderr = out or sys.stderr
     start = time.time()
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.update({k: os.environ.get(k, "1") for k in KERNEL_THREADS})
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.Popen([str(jb), "build", str(root), *argv], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

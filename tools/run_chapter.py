@@ -8,6 +8,7 @@ the kernel's resident set size, sampled every 50 ms, children included.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -20,6 +21,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
+# Kernels run with one intra-op thread each, as in the book build (tools/build_book.py).
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 
 @dataclass

@@ -281,9 +281,11 @@ class ConvGenerator(nn.Module):
 class ConvDiscriminator(nn.Module):
     """DCGAN discriminator: two strided convolutions, then one logit.
 
-    ``x -> conv(4, stride 2) -> LeakyReLU -> conv(4, stride 2) -> BN -> LeakyReLU ->
+    ``x -> conv(4, stride 2) -> LeakyReLU -> conv(4, stride 2) -> LeakyReLU ->
     linear``. Each strided convolution halves the height and the width,
-    ``H -> H/2 -> H/4``; there is no pooling. A conditional discriminator adds the
+    ``H -> H/2 -> H/4``; there is no pooling. Unlike DCGAN's, this discriminator has
+    no batch normalisation: :func:`train_gan` shows it real and generated images in
+    one batch, and shared batch statistics would blur the difference it must find. A conditional discriminator adds the
     projection of the class embedding on the features, ``logit = w.h + e_y.h``, so it
     judges whether an image is a real example *of its label*.
 
@@ -306,7 +308,6 @@ class ConvDiscriminator(nn.Module):
             nn.Conv2d(c, channels, 4, stride=2, padding=1),
             nn.LeakyReLU(0.2),  # (batch, channels, H/2, W/2)
             nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1),
-            nn.BatchNorm2d(2 * channels),
             nn.LeakyReLU(0.2),  # (batch, 2 channels, H/4, W/4)
             nn.Flatten(),
         )
@@ -382,8 +383,8 @@ def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None):
 def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
               y: torch.Tensor | None = None, *, num_steps: int = 1000,
               batch_size: int = 64, lr_g: float = 2e-4, lr_d: float = 2e-4,
-              betas: tuple[float, float] = (0.5, 0.999), seed: int = 0, device=None,
-              progress: bool = False) -> GANHistory:
+              betas: tuple[float, float] = (0.5, 0.999), ema_decay: float | None = None,
+              seed: int = 0, device=None, progress: bool = False) -> GANHistory:
     """Train a GAN by alternating one Adam step of ``D`` and one of ``G``.
 
     Each step draws a mini-batch of real samples and as many noise vectors, and
@@ -404,6 +405,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
         lr_g, lr_d: Adam learning rates of the generator and the discriminator; their
             ratio sets who moves faster in the game.
         betas: Adam's betas; DCGAN's (0.5, 0.999) keep the momentum short.
+        ema_decay: ``None`` keeps the generator's last weights. A number ``d`` in
+            (0, 1) keeps an exponential moving average of them instead,
+            ``w_avg <- d w_avg + (1 - d) w`` after every step, and gives it to the
+            generator at the end: averaging over the last ``1 / (1 - d)`` or so
+            steps smooths out the oscillation of the game.
         seed: fixes the mini-batches and the noise.
         device: where to train, chosen by :func:`dlbook.utils.get_device`.
         progress: write the losses to stderr ten times during the run.
@@ -430,6 +436,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     _positive_float("lr_d", lr_d)
     if batch_size > len(X):
         raise ValueError(f"batch_size ({batch_size}) exceeds the {len(X)} examples of X")
+    if ema_decay is not None and not 0 < ema_decay < 1:
+        raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay}")
 
     device = get_device(device)
     generator.to(device).train()
@@ -439,6 +447,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas,
                              fused=fused)
     rng = torch.Generator().manual_seed(seed)
+    weights = list(generator.parameters())
+    averaged = None if ema_decay is None else [w.detach().clone() for w in weights]
     history = GANHistory()
     start = time.perf_counter()
     for step in range(1, num_steps + 1):
@@ -466,6 +476,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
         loss_g.backward()
         opt_g.step()
         discriminator.requires_grad_(True)
+        if averaged is not None:
+            with torch.no_grad():
+                for w_avg, w in zip(averaged, weights):
+                    w_avg.lerp_(w, 1 - ema_decay)  # w_avg + (1 - d) (w - w_avg)
 
         history.d_loss.append(loss_d.item())
         history.g_loss.append(loss_g.item())
@@ -474,6 +488,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
         if progress and step % max(1, num_steps // 10) == 0:
             print(f"step {step:5d}/{num_steps}  D loss {history.d_loss[-1]:.3f}  "
                   f"G loss {history.g_loss[-1]:.3f}", file=sys.stderr, flush=True)
+    if averaged is not None:
+        with torch.no_grad():
+            for w, w_avg in zip(weights, averaged):
+                w.copy_(w_avg)
     history.seconds = time.perf_counter() - start
     return history
 
