@@ -43,3 +43,14 @@ def test_glue_matches_myst_nb_output(shown, monkeypatch):
 def test_glue_needs_a_name():
     with pytest.raises(ValueError, match="name"):
         glue_module.glue("", 1)
+
+
+def test_glue_turns_numpy_and_torch_scalars_into_numbers(shown):
+    import numpy as np
+    import torch
+
+    glue_module.glue("a", np.float64(0.25), display=False)
+    glue_module.glue("b", torch.tensor(3), display=False)
+    glue_module.glue("c", np.array([1.5]), display=False)
+    texts = [bundle["application/papermill.record/text/plain"] for bundle, _ in shown]
+    assert texts == ["0.25", "3", "array([1.5])"]

@@ -72,16 +72,17 @@ def rotate_and_shift(X: torch.Tensor, angles: torch.Tensor,
                          align_corners=False)
 
 
-def augment(X: torch.Tensor, *, max_shift: float = 0.5, max_angle: float = 15.0,
-            noise_std: float = 0.1, seed: int = 0) -> torch.Tensor:
-    """One random variant of each image: a small rotation, a small shift, some noise.
+def augment(X: torch.Tensor, *, max_shift: float = 0.5,
+            max_angle: float = 15.0, noise_std: float = 0.1,
+            seed: int = 0) -> torch.Tensor:
+    """One random variant of each image: a small turn and shift, some noise.
 
     Args:
         X: images, shape ``(N, C, H, W)``, values in [0, 1].
-        max_shift: largest shift in pixels, drawn uniformly in each direction.
-        max_angle: largest rotation in degrees, drawn uniformly in either sense.
-        noise_std: standard deviation of the Gaussian noise added to every pixel.
-        seed: seeds the transformations, so the same call gives the same images.
+        max_shift: largest shift in pixels, uniform in each direction.
+        max_angle: largest rotation in degrees, uniform in either sense.
+        noise_std: standard deviation of the Gaussian noise on each pixel.
+        seed: seeds the transformations: same seed, same images.
 
     Returns:
         The augmented images, shape ``(N, C, H, W)``, clipped to [0, 1].
@@ -95,7 +96,8 @@ def augment(X: torch.Tensor, *, max_shift: float = 0.5, max_angle: float = 15.0,
     angles = (torch.rand(n, generator=g) * 2 - 1) * max_angle
     shifts = (torch.rand(n, 2, generator=g) * 2 - 1) * max_shift
     out = rotate_and_shift(X, angles, shifts)
-    out = out + noise_std * torch.randn(out.shape, generator=g, dtype=out.dtype)
+    noise = torch.randn(out.shape, generator=g, dtype=out.dtype)
+    out = out + noise_std * noise
     return out.clamp(0.0, 1.0)
 
 

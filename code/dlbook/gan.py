@@ -150,7 +150,7 @@ class MLPGenerator(nn.Module):
     num_classes = None
 
     def __init__(self, latent_dim: int = 2, out_dim: int = 2,
-                 num_hiddens: Sequence[int] = (64, 64)):
+                 num_hiddens: Sequence[int] = (128, 128)):
         super().__init__()
         self.latent_dim = _positive_int("latent_dim", latent_dim)
         self.out_dim = _positive_int("out_dim", out_dim)
@@ -174,7 +174,7 @@ class MLPDiscriminator(nn.Module):
 
     num_classes = None
 
-    def __init__(self, in_dim: int = 2, num_hiddens: Sequence[int] = (64, 64)):
+    def __init__(self, in_dim: int = 2, num_hiddens: Sequence[int] = (128, 128)):
         super().__init__()
         self.in_dim = _positive_int("in_dim", in_dim)
         self.net = _mlp(in_dim, 1, num_hiddens, nn.LeakyReLU)

@@ -12,6 +12,15 @@ from __future__ import annotations
 GLUE_PREFIX = "application/papermill.record/"
 
 
+def _plain(value):
+    """NumPy and torch scalars as Python numbers: their reprs (``np.float64(0.5)``)
+    are not numbers that ``{glue:text}`name:.2f``` can format."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        return item()
+    return value
+
+
 def glue(name: str, value, display: bool = True) -> None:
     """Record ``value`` under ``name`` for the page's text; show it if ``display``.
 
@@ -25,6 +34,7 @@ def glue(name: str, value, display: bool = True) -> None:
 
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
+    value = _plain(value)
     bundle, metadata = format_display_data(value)
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}

@@ -163,10 +163,10 @@ def _check_positive_int(name: str, value) -> None:
 
 
 class TwoLayerNet(nn.Module):
-    """``2 -> num_hiddens -> 1``: ``y_hat = sigmoid(W2 tanh(W1 x + b1) + b2)``.
+    """A 2-h-1 network: ``y_hat = sigmoid(W2 tanh(W1 x + b1) + b2)``.
 
-    ``forward`` returns the logit ``W2 h + b2`` of shape ``(N,)``; the probability of
-    class 1 is its sigmoid.
+    ``forward`` returns the logit ``W2 h + b2`` of shape ``(N,)``; the
+    probability of class 1 is its sigmoid.
 
     Args:
         num_hiddens: number of hidden units.
@@ -183,12 +183,13 @@ class TwoLayerNet(nn.Module):
     def hidden_units(self, X: torch.Tensor) -> torch.Tensor:
         """``tanh(W1 x + b1)``: ``(N, num_inputs) -> (N, num_hiddens)``."""
         if X.dim() != 2 or X.shape[1] != self.hidden.in_features:
-            raise ValueError(f"X must have shape (N, {self.hidden.in_features}), "
-                             f"got {tuple(X.shape)}")
+            n_in = self.hidden.in_features
+            raise ValueError(f"X must have shape (N, {n_in}), got "
+                             f"{tuple(X.shape)}")
         return torch.tanh(self.hidden(X))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """Logits of shape ``(N,)`` for inputs of shape ``(N, num_inputs)``."""
+        """Logits ``(N,)`` for inputs of shape ``(N, num_inputs)``."""
         return self.output(self.hidden_units(X)).squeeze(1)
 
 

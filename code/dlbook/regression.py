@@ -111,11 +111,11 @@ def split(x, y, sizes: Sequence[int], *, seed: int = 0
 
 
 def mse(y_hat, y) -> float:
-    """Mean squared error ``1/n sum_i (y_hat_i - y_i)^2`` of two vectors (n,)."""
+    """Mean squared error ``1/n sum_i (y_hat_i - y_i)^2``, shapes (n,)."""
     y_hat, y = _as_vector("y_hat", y_hat), _as_vector("y", y)
     if y_hat.shape != y.shape:
-        raise ValueError(f"y_hat and y must have the same shape, got {y_hat.shape} "
-                         f"and {y.shape}")
+        raise ValueError(f"y_hat and y must have the same shape, got "
+                         f"{y_hat.shape} and {y.shape}")
     return float(np.mean((y_hat - y) ** 2))
 
 
@@ -154,15 +154,15 @@ class PolynomialRegression:
         return (x - self._center) / self._scale
 
     def fit(self, x, y) -> "PolynomialRegression":
-        """Choose the coefficients that minimise the MSE on ``(x, y)``, shapes (n,)."""
+        """Choose the coefficients with the least MSE on ``(x, y)``, (n,)."""
         x, y = _as_vector("x", x), _as_vector("y", y)
         if x.shape != y.shape:
-            raise ValueError(f"x and y must have the same shape, got {x.shape} and "
-                             f"{y.shape}")
+            raise ValueError(f"x and y must have the same shape, got "
+                             f"{x.shape} and {y.shape}")
         lo, hi = float(x.min()), float(x.max())
         self._center = (lo + hi) / 2
         self._scale = (hi - lo) / 2 or 1.0
-        X = polynomial_features(self._rescale(x), self.degree)  # (n, degree + 1)
+        X = polynomial_features(self._rescale(x), self.degree)  # (n, d + 1)
         self.coef_, *_ = np.linalg.lstsq(X, y, rcond=None)
         return self
 
