@@ -139,7 +139,7 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
     _check_model(model)
     data = _as_dataset(data, "data")
     _positive("batch_size", batch_size, numbers.Integral)
-    labels, checked = _labels_of(data), False
+    labels = _labels_of(data)
     device = get_device(device) if device is not None else _model_device(model)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
@@ -149,8 +149,8 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
     for X, y in _batches(data, batch_size, False, None):
         X, y = X.to(device), y.to(device)
         logits = model(X)
-        _check_batch(logits, y, "data", None if checked else labels)
-        checked = True
+        _check_batch(logits, y, "data", labels)
+        labels = None
         total_loss += loss_fn(logits, y) * len(y)
         correct += (logits.argmax(dim=1) == y).sum()
     model.train(was_training)
@@ -276,7 +276,7 @@ def fit(
     opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(int(seed))
-    labels, checked = _labels_of(train_data), False
+    labels = _labels_of(train_data)
     show = _default_progress() if progress is None else progress
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
@@ -289,8 +289,8 @@ def fit(
         for X, y in _batches(train_data, batch_size, shuffle, generator):
             X, y = X.to(device), y.to(device)
             logits = model(X)                     # 1. forward
-            _check_batch(logits, y, "train_data", None if checked else labels)
-            checked = True
+            _check_batch(logits, y, "train_data", labels)  # clear errors on bad shapes
+            labels = None  # the label range needs checking on the first batch only
             loss = loss_fn(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward
