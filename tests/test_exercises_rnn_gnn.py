@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 from torch import nn
 
 from dlbook.exercises.rnn_gnn import (PATH_A, check_normalized_adjacency,
