@@ -547,3 +547,32 @@ def judge(probs: torch.Tensor, *, threshold: float = 0.9) -> Verdict:
     shares = torch.bincount(predicted, minlength=probs.shape[1]).float() / len(probs)
     return Verdict(predicted, confidence, (confidence >= threshold).float().mean().item(),
                    shares)
+
+
+def class_spread(images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean Euclidean distance between two images of the same class, over the classes.
+
+    The classifier-based :func:`judge` cannot see a generator that draws one perfect
+    image of each class over and over; this measure can. Compare it with the same
+    number for real images: the closer, the more varied the generated ones.
+
+    Args:
+        images: ``(n, ...)`` images.
+        labels: ``(n,)`` their classes; every class present needs two images or more.
+
+    Returns:
+        The mean over classes of the mean pairwise distance within the class (pairs
+        of an image with itself included, as zeros).
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) < 2:
+        raise ValueError("images must be a tensor (n, ...) with n >= 2")
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels must have shape ({len(images)},), "
+                         f"got {tuple(labels.shape)}")
+    spreads = []
+    for k in labels.unique():
+        members = images[labels == k].flatten(1).float()  # (n_k, pixels)
+        if len(members) < 2:
+            raise ValueError(f"class {int(k)} has a single image: no pairs to compare")
+        spreads.append(torch.cdist(members, members).mean())
+    return torch.stack(spreads).mean().item()
