@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -267,19 +268,42 @@ def run_build(copy: Path, phase: str, flags: list[str], logs: Path) -> Build:
     return build
 
 
+# Started in every Python process of a profiled build (through PYTHONPATH), so the
+# profile is of exactly what `make book` runs, whatever the wrapper does first.
+PROFILE_HOOK = """\
+import atexit, cProfile, os
+_folder = os.environ.get("DLBOOK_BENCH_PROFILE")
+if _folder:
+    _profile = cProfile.Profile()
+    _profile.enable()
+
+    def _save():
+        _profile.disable()
+        _profile.dump_stats(os.path.join(_folder, f"profile-{os.getpid()}.prof"))
+
+    atexit.register(_save)
+"""
+
+
 def profile_no_change(copy: Path, flags: list[str], logs: Path, top: int = 30) -> None:
     """Run an unchanged rebuild under cProfile and print where its time goes."""
-    out = logs / "no-change.prof"
-    jb = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), str(jb), "build",
-                    str(copy), *flags], cwd=copy, stdout=subprocess.DEVNULL,
+    folder = logs / "profile"
+    (folder / "hook").mkdir(parents=True)
+    (folder / "hook" / "sitecustomize.py").write_text(PROFILE_HOOK)
+    path = os.pathsep.join(p for p in (str(folder / "hook"),
+                                       os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, DLBOOK_BENCH_PROFILE=str(folder))
+    subprocess.run([sys.executable, str(copy / "tools" / "build_book.py"), *flags],
+                   cwd=copy, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=False)
-    if not out.exists():
+    profiles = [pstats.Stats(str(f)) for f in sorted(folder.glob("profile-*.prof"))]
+    if not profiles:
         print("(the profiled build left no profile)")
         return
+    # the build, not its wrapper (which spends its time waiting for the build)
+    stats = max(profiles, key=lambda p: len(p.stats))
     rows = []
-    stats = pstats.Stats(str(out)).stats
-    for (file, _, func), (_, _, _, cumulative, _) in stats.items():
+    for (file, _, func), (_, _, _, cumulative, _) in stats.stats.items():
         if file.startswith("<") or file == "~" or "/click/" in file:
             continue  # the import machinery and the command-line wrapper
         where = file.split("site-packages/")[1] if "site-packages/" in file \
@@ -290,7 +314,7 @@ def profile_no_change(copy: Path, flags: list[str], logs: Path, top: int = 30) -
           f"cumulative seconds, top {top}):")
     for cumulative, name in rows[:top]:
         print(f"  {cumulative:7.2f}  {name}")
-    print(f"  (the whole profile: {out})", flush=True)
+    print(f"  (the profiles: {folder})", flush=True)
 
 
 # --- the report ----------------------------------------------------------------------
@@ -414,26 +438,63 @@ def _bench(args, flags: list[str], scratch: Path) -> int:
     runs = []
     if not args.skip_chapters:
         print("\nrunning each chapter alone in a fresh kernel ...", flush=True)
-        runs = run_chapters(copy, notebooks)
+        runs = run_chapters(copy, notebooks, logs)
     return _report(results, runs, copy, target, load, cores, cold.exec_seconds)
 
 
-def run_chapters(copy: Path, notebooks: list[str]
-                 ) -> list[tuple[str, float, float, str]]:
-    """``(chapter, seconds, peak MiB, error)`` of each chapter run alone."""
+@dataclass
+class ChapterRun:
+    chapter: str
+    seconds: float = float("nan")
+    peak_mib: float = float("nan")
+    error: str = ""
+    slowest: str = ""  # the code cell that took longest, and its seconds
+
+
+def _slowest_cell(notebook) -> str:
+    """``cell N (first line): S s`` for the code cell that ran longest."""
+    best, where = -1.0, ""
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code, 1):
+        timing = cell.get("metadata", {}).get("execution", {})
+        try:
+            start = datetime.fromisoformat(timing["iopub.execute_input"].rstrip("Z"))
+            end = datetime.fromisoformat(timing["shell.execute_reply"].rstrip("Z"))
+        except (KeyError, ValueError):
+            continue
+        seconds = (end - start).total_seconds()
+        if seconds > best:
+            first = next((ln for ln in cell.source.splitlines()
+                          if ln.strip() and not ln.startswith(("#", ":", "---"))), "")
+            best, where = seconds, f"cell {number} ({first[:36]}): {seconds:.1f} s"
+    return where
+
+
+def run_chapters(copy: Path, notebooks: list[str], logs: Path) -> list[ChapterRun]:
+    """Each chapter run alone in a fresh kernel by ``tools/run_chapter.py``."""
     spec = importlib.util.spec_from_file_location("_run_chapter",
                                                   copy / "tools" / "run_chapter.py")
     run_chapter = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = run_chapter  # dataclasses look the module up
     spec.loader.exec_module(run_chapter)
     runs = []
-    for chapter in notebooks:
+    # the kernels inherit stderr: their start-up chatter goes to a log, not the table
+    saved = os.dup(2)
+    with open(logs / "chapters-stderr.log", "w") as kernel_log:
+        os.dup2(kernel_log.fileno(), 2)
         try:
-            run = run_chapter.execute(copy / chapter)
-            runs.append((chapter, run.seconds, run.peak_rss_mb, ""))
-        except Exception as err:  # a cell that raises, a kernel that dies
-            runs.append((chapter, float("nan"), float("nan"),
-                         f"{type(err).__name__}: {str(err).splitlines()[0][:100]}"))
+            for chapter in notebooks:
+                try:
+                    run = run_chapter.execute(copy / chapter)
+                    runs.append(ChapterRun(chapter, run.seconds, run.peak_rss_mb,
+                                           slowest=_slowest_cell(run.notebook)))
+                except Exception as err:  # a cell that raises, a kernel that dies
+                    first = (str(err).splitlines() or [""])[0][:100]
+                    error = f"{type(err).__name__}: {first}"
+                    runs.append(ChapterRun(chapter, error=error))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     return runs
 
 
@@ -458,18 +519,18 @@ def _report(results, runs, copy, target, load, cores, exec_seconds=None) -> int:
           f"core; `on cpu` judges it.\nThe verdict judges the wall-clock time.)")
 
     if runs:
-        print(f"\n{'chapter':34s} {'in build':>9s} {'alone':>8s} {'peak RSS':>10s}  "
-              f"goal < 1.5 GB")
+        print(f"\n{'chapter':26s} {'in build':>9s} {'alone':>8s} {'peak RSS':>10s}  "
+              f"{'< 1.5 GB':8s}  slowest code cell (alone)")
         exec_seconds = exec_seconds or {}
-        for chapter, seconds, peak, error in runs:
-            passed = not error and peak < RSS_GOAL_MB
+        for run in runs:
+            passed = not run.error and run.peak_mib < RSS_GOAL_MB
             ok &= passed
-            built = exec_seconds.get(chapter)
+            built = exec_seconds.get(run.chapter)
             built_text = f"{built:8.1f}s" if built is not None else f"{'-':>9s}"
-            alone = (f"{seconds:7.1f}s {peak:6.0f} MiB" if not error
+            alone = (f"{run.seconds:7.1f}s {run.peak_mib:6.0f} MiB" if not run.error
                      else f"{'-':>8s} {'-':>10s}")
-            print(f"{chapter:34s} {built_text} {alone}  {verdict(passed)}"
-                  + (f"  {error}" if error else ""))
+            print(f"{run.chapter:26s} {built_text} {alone}  {verdict(passed):8s}  "
+                  f"{run.error or run.slowest}")
     else:
         print("\n(each chapter alone: skipped, so no memory figures)")
 

@@ -1,4 +1,5 @@
-"""Intersection over union of bounding boxes (chapter "Applications of deep learning")."""
+"""Intersection over union of bounding boxes (chapter "Applications of deep
+learning")."""
 
 import numpy as np
 import pytest

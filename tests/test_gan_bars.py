@@ -42,7 +42,8 @@ def judge(data):
 
 def test_digit_gan_meets_the_bars(data, judge):
     set_seed(0)
-    G = gan.ConvGenerator(LATENT_DIM, data.input_shape, num_classes=10, channels=CHANNELS)
+    G = gan.ConvGenerator(LATENT_DIM, data.input_shape, num_classes=10,
+                          channels=CHANNELS)
     D = gan.ConvDiscriminator(data.input_shape, num_classes=10, channels=CHANNELS)
     history = gan.train_gan(G, D, data.X_train, data.y_train, num_steps=NUM_STEPS,
                             batch_size=BATCH_SIZE, lr_g=LR, lr_d=LR,

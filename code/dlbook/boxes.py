@@ -16,7 +16,7 @@ import torch
 
 
 def _as_boxes(name: str, boxes) -> torch.Tensor:
-    """``boxes`` as a float tensor ``(N, 4)``; a single box ``(4,)`` becomes ``(1, 4)``."""
+    """``boxes`` as a float64 tensor ``(N, 4)``; one box ``(4,)`` becomes ``(1, 4)``."""
     if isinstance(boxes, torch.Tensor):
         t = boxes.detach().to(torch.float64)
     else:
@@ -51,7 +51,7 @@ def box_area(boxes) -> torch.Tensor:
 
 
 def box_iou(boxes_a, boxes_b) -> torch.Tensor:
-    """Intersection over union of every box in ``boxes_a`` with every box in ``boxes_b``.
+    """Intersection over union of each box in ``boxes_a`` with each box in ``boxes_b``.
 
     Args:
         boxes_a: ``(N, 4)`` or ``(4,)`` as ``(x_min, y_min, x_max, y_max)``.
@@ -69,7 +69,8 @@ def box_iou(boxes_a, boxes_b) -> torch.Tensor:
     overlap = (bottom_right - top_left).clamp(min=0)
     inter = overlap[..., 0] * overlap[..., 1]  # (N, M)
     union = box_area(a)[:, None] + box_area(b)[None, :] - inter
-    return torch.where(union > 0, inter / union.clamp(min=1e-12), torch.zeros_like(inter))
+    return torch.where(union > 0, inter / union.clamp(min=1e-12),
+                       torch.zeros_like(inter))
 
 
 def iou(box_a, box_b) -> float:

@@ -124,11 +124,10 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, *, max_distance:
 
 def _mlp(in_features: int, out_features: int, num_hiddens: Sequence[int],
          activation: type[nn.Module]) -> nn.Sequential:
-    if not num_hiddens or not all(
-            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in num_hiddens):
-        raise ValueError(
-            f"num_hiddens must be a non-empty sequence of positive ints, got {num_hiddens!r}"
-        )
+    if not num_hiddens or not all(isinstance(h, int) and not isinstance(h, bool)
+                                  and h > 0 for h in num_hiddens):
+        raise ValueError("num_hiddens must be a non-empty sequence of positive ints, "
+                         f"got {num_hiddens!r}")
     layers: list[nn.Module] = []
     width = in_features
     for h in num_hiddens:
@@ -207,7 +206,8 @@ def _check_classes(num_classes) -> int | None:
     if num_classes is not None and (isinstance(num_classes, bool)
                                     or not isinstance(num_classes, int)
                                     or num_classes < 2):
-        raise ValueError(f"num_classes must be None or an int >= 2, got {num_classes!r}")
+        raise ValueError(
+            f"num_classes must be None or an int >= 2, got {num_classes!r}")
     return num_classes
 
 
@@ -222,12 +222,13 @@ def _one_hot(labels: torch.Tensor | None, num_classes: int | None,
         raise ValueError(f"this network is conditional on {num_classes} classes: "
                          "pass labels of shape (batch,)")
     if labels.shape != (batch,):
-        raise ValueError(f"labels must have shape ({batch},), got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must have shape ({batch},), got {tuple(labels.shape)}")
     return F.one_hot(labels.long(), num_classes).float()
 
 
 class ConvGenerator(nn.Module):
-    """DCGAN generator: noise -> ``(channels, H/4, W/4)`` -> two transposed convolutions.
+    """DCGAN generator: noise -> small feature maps -> two transposed convolutions.
 
     ``z -> linear -> BN -> ReLU -> convT(4, stride 2) -> BN -> ReLU -> convT(4,
     stride 2) -> sigmoid``. Each transposed convolution doubles the height and the
@@ -266,7 +267,8 @@ class ConvGenerator(nn.Module):
             nn.Sigmoid(),  # (batch, c, H, W)
         )
 
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor,
+                labels: torch.Tensor | None = None) -> torch.Tensor:
         """``(batch, latent_dim)`` [and labels ``(batch,)``] -> ``(batch, C, H, W)``."""
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), "
@@ -285,9 +287,10 @@ class ConvDiscriminator(nn.Module):
     linear``. Each strided convolution halves the height and the width,
     ``H -> H/2 -> H/4``; there is no pooling. Unlike DCGAN's, this discriminator has
     no batch normalisation: :func:`train_gan` shows it real and generated images in
-    one batch, and shared batch statistics would blur the difference it must find. A conditional discriminator adds the
-    projection of the class embedding on the features, ``logit = w.h + e_y.h``, so it
-    judges whether an image is a real example *of its label*.
+    one batch, and shared batch statistics would blur the difference it must find.
+    A conditional discriminator adds the projection of the class embedding on the
+    features, ``logit = w.h + e_y.h``, so it judges whether an image is a real
+    example *of its label*.
 
     Args:
         image_shape: ``(channels, height, width)``; height and width multiples of 4.
@@ -316,7 +319,8 @@ class ConvDiscriminator(nn.Module):
         self.embed = (nn.Embedding(num_classes, num_features)
                       if num_classes is not None else None)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor,
+                labels: torch.Tensor | None = None) -> torch.Tensor:
         """``(batch, C, H, W)`` [and labels ``(batch,)``] -> logits ``(batch,)``."""
         if x.dim() != 4 or tuple(x.shape[1:]) != self.image_shape:
             raise ValueError(
@@ -341,9 +345,9 @@ def discriminator_loss(real_logits: torch.Tensor,
     The discriminator's side of the minimax game: binary cross-entropy with label 1
     for real samples and 0 for generated ones, each term averaged over its batch.
     """
-    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits,
-                                                 torch.zeros_like(fake_logits)))
+    bce = F.binary_cross_entropy_with_logits
+    return (bce(real_logits, torch.ones_like(real_logits))  # -mean log D(x)
+            + bce(fake_logits, torch.zeros_like(fake_logits)))  # -mean log(1 - D(G(z)))
 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -358,7 +362,7 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class GANHistory:
-    """Per-step record of :func:`train_gan`: the two losses and ``D``'s mean verdicts."""
+    """Per-step record of :func:`train_gan`: both losses and ``D``'s mean verdicts."""
 
     d_loss: list[float] = field(default_factory=list)
     g_loss: list[float] = field(default_factory=list)
@@ -419,7 +423,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     """
     for name, model in (("generator", generator), ("discriminator", discriminator)):
         if not isinstance(model, nn.Module):
-            raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
+            raise TypeError(
+                f"{name} must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(X, torch.Tensor) or X.dim() < 2 or len(X) == 0:
         raise ValueError("X must be a non-empty tensor of shape (N, ...)")
     conditional = _conditional(generator)
@@ -435,14 +440,15 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     _positive_float("lr_g", lr_g)
     _positive_float("lr_d", lr_d)
     if batch_size > len(X):
-        raise ValueError(f"batch_size ({batch_size}) exceeds the {len(X)} examples of X")
+        raise ValueError(
+            f"batch_size ({batch_size}) exceeds the {len(X)} examples of X")
     if ema_decay is not None and not 0 < ema_decay < 1:
         raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay}")
 
     device = get_device(device)
     generator.to(device).train()
     discriminator.to(device).train()
-    fused = device.type in ("cpu", "cuda")  # one kernel per update: faster for small nets
+    fused = device.type in ("cpu", "cuda")  # one kernel per update: fast for small nets
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, fused=fused)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas,
                              fused=fused)
@@ -545,8 +551,8 @@ def judge(probs: torch.Tensor, *, threshold: float = 0.9) -> Verdict:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     confidence, predicted = probs.max(dim=1)
     shares = torch.bincount(predicted, minlength=probs.shape[1]).float() / len(probs)
-    return Verdict(predicted, confidence, (confidence >= threshold).float().mean().item(),
-                   shares)
+    share_confident = (confidence >= threshold).float().mean().item()
+    return Verdict(predicted, confidence, share_confident, shares)
 
 
 def class_spread(images: torch.Tensor, labels: torch.Tensor) -> float:

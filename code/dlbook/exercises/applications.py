@@ -41,9 +41,9 @@ def check_iou(fn) -> Feedback:
             continue
         where = f"my_iou({a}, {b}) returned {got:.4f}, expected {want:.4f}"
         if want == 0 and got != 0:
-            return fb.fail(f"{where}. These boxes do not overlap, but the overlap's width "
-                           "or height came out negative and still entered the product: "
-                           "clamp both at 0 (max(0, ...)).")
+            return fb.fail(f"{where}. These boxes do not overlap, but the overlap's "
+                           "width or height came out negative and still entered the "
+                           "product: clamp both at 0 (max(0, ...)).")
         if got < 0 or got > 1:
             return fb.fail(f"{where}. An IoU always lies between 0 and 1.")
         area_a = (a[2] - a[0]) * (a[3] - a[1])
@@ -60,9 +60,9 @@ def check_iou(fn) -> Feedback:
         for value, hint in hints.items():
             if math.isclose(got, value, rel_tol=1e-6):
                 return fb.fail(f"{where}: {hint}")
-        return fb.fail(f"{where}. Check the corners of the overlap: its top-left is the "
-                       "larger of the two top-lefts, its bottom-right the smaller of the "
-                       "two bottom-rights.")
+        return fb.fail(f"{where}. Check the corners of the overlap: its top-left is "
+                       "the larger of the two top-lefts, its bottom-right the smaller "
+                       "of the two bottom-rights.")
     for a, b, _ in IOU_CASES:
         if not math.isclose(float(fn(a, b)), float(fn(b, a)), rel_tol=1e-9):
             return fb.fail(f"my_iou is not symmetric on {a} and {b}: IoU(A, B) must "

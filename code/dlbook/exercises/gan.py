@@ -31,11 +31,11 @@ def check_discriminator_loss(value, d_real=D_REAL, d_fake=D_FAKE) -> Feedback:
     try:
         got = as_array("value", value)
     except TypeError:
-        return fb.fail(f"the loss must be a number, got {type(value).__name__}: replace "
-                       "the placeholder with your computation.")
+        return fb.fail(f"the loss must be a number, got {type(value).__name__}: "
+                       "replace the placeholder with your computation.")
     if got.size != 1:
-        return fb.fail(f"the loss is one number, you gave an array of shape {got.shape}: "
-                       "average over the batch.")
+        return fb.fail("the loss is one number, you gave an array of shape "
+                       f"{got.shape}: average over the batch.")
     got = float(got.reshape(()))
     if not math.isfinite(got):
         return fb.fail("the loss is NaN or infinite: take the log of probabilities in "
@@ -46,8 +46,8 @@ def check_discriminator_loss(value, d_real=D_REAL, d_fake=D_FAKE) -> Feedback:
         return fb.note(f"L_D = {want:.4f}. At the equilibrium D = 1/2 everywhere and "
                        f"L_D = log 4 = {math.log(4):.4f}.")
     wrong = {
-        "you flipped the sign: the discriminator maximises log D(x) + log(1 - D(G(z))), "
-        "so its loss (to minimise) is the negative of that.": -want,
+        "you flipped the sign: the discriminator maximises log D(x) + "
+        "log(1 - D(G(z))), so its loss (to minimise) is the negative of that.": -want,
         "the real and the fake terms are swapped: real images should be pushed "
         "towards D = 1, so the real term is -log D(x) and the fake term "
         "-log(1 - D(G(z))).": _d_loss(1 - r, 1 - f),
