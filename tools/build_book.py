@@ -1,6 +1,6 @@
 """Build the book strictly, and say which chapter and which cell broke it.
 
-Usage: python tools/build_book.py [--root BOOK_ROOT] [jupyter-book build flags]
+Usage: python tools/build_book.py [--jobs N] [--root BOOK_ROOT] [jupyter-book build flags]
 
 Runs ``jupyter-book build`` on the book root (the repository root by default), passing
 its output through. When a chapter's cell raises, MyST-NB stops the build
@@ -8,21 +8,30 @@ its output through. When a chapter's cell raises, MyST-NB stops the build
 the chapter's source file, the cell that raised and the error, and exits non-zero.
 Warnings (broken links, missing images, ...) are listed again at the end, each with
 the chapter it comes from, because a strict build fails on any of them.
+
+Before Sphinx starts, the chapters whose outputs are not in the execution cache run
+side by side, one kernel per core (``--jobs N`` sets how many), each with one intra-op
+thread, and their outputs go into the cache exactly as MyST-NB would put them there;
+Sphinx then finds every chapter cached. MyST-NB alone runs them one after another.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fnmatch
 import os
 import re
 import subprocess
 import sys
 import time
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Chapters execute one at a time, beside Sphinx, with one intra-op thread each: the
-# book's models are small, and two threads per operation on two cores lose more to
-# synchronisation than they gain, and far more as soon as anything else runs.
+# Chapters execute side by side, one kernel per core, with one intra-op thread each:
+# the book's models are small, and two threads per operation on two cores lose more
+# to synchronisation than they gain, and far more as soon as anything else runs.
 KERNEL_THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
@@ -87,13 +96,214 @@ def warnings(log: str, root: str | os.PathLike = ROOT) -> list[str]:
     return found
 
 
-def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None) -> int:
-    """Run ``jupyter-book build root *argv``; print a summary of what broke it.
+# --- executing the chapters before Sphinx reads them ----------------------------------
+
+
+@dataclass
+class Chapter:
+    path: Path  # the source file
+    notebook: object  # as MyST-NB reads it
+    last_seconds: float | None = None  # the last execution of an earlier version
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of ``--name VALUE`` or ``--name=VALUE`` in ``argv``."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def book_settings(root: Path, argv: list[str]) -> dict:
+    """The book's ``_config.yml`` (or the one ``--config`` names) as a dict."""
+    import yaml
+
+    path = _option(argv, "--config")
+    config = Path(path) if path else root / "_config.yml"
+    if not config.is_absolute():
+        config = root / config
+    return yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+
+
+def toc_sources(root: Path, argv: list[str], settings: dict) -> list[Path]:
+    """The source file of every page in the toc, in its order, as Sphinx picks it."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    toc = _option(argv, "--toc")
+    toc_path = Path(toc) if toc else root / "_toc.yml"
+    if not toc_path.is_absolute():
+        toc_path = root / toc_path
+    excluded = settings.get("exclude_patterns") or []
+    sources = []
+    for docname in parse_toc_yaml(toc_path).keys():
+        for suffix in (".md", ".ipynb"):
+            path = root / f"{docname}{suffix}"
+            relative = path.relative_to(root).as_posix()
+            if path.is_file() and not any(fnmatch.fnmatch(relative, pattern)
+                                           for pattern in excluded):
+                sources.append(path)
+                break
+    return sources
+
+
+def read_chapter(path: Path, extensions) -> object | None:
+    """The notebook MyST-NB reads from ``path``, or None if it is not a notebook."""
+    import nbformat
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        return nbformat.reads(text, as_version=4)
+    if not is_myst_markdown_notebook(text):
+        return None
+    config = MdParserConfig(enable_extensions=set(extensions))
+    return read_myst_markdown_notebook(text, config=config, add_source_map=True,
+                                       path=str(path))
+
+
+def stale_chapters(root: Path, argv: list[str], settings: dict, cache) -> list[Chapter]:
+    """The toc's notebooks whose code has no executed match in the cache."""
+    execute = settings.get("execute") or {}
+    skip = execute.get("exclude_patterns") or []
+    extensions = (settings.get("parse") or {}).get("myst_enable_extensions") or []
+    last = {}  # the latest execution time recorded for each source file
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        seconds = (record.data or {}).get("execution_seconds")
+        if seconds is not None:
+            last[record.uri] = seconds
+    stale = []
+    for path in toc_sources(root, argv, settings):
+        if any(fnmatch.fnmatch(path.name, pattern) or
+               fnmatch.fnmatch(path.relative_to(root).as_posix(), pattern)
+               for pattern in skip):
+            continue
+        nb = read_chapter(path, extensions)
+        if nb is None or not any(c.cell_type == "code" for c in nb.cells):
+            continue
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            stale.append(Chapter(path, nb, last.get(str(path))))
+    return stale
+
+
+async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
+                   root: Path, stdout) -> tuple[Chapter, float, str | None]:
+    """Execute one chapter in place, as MyST-NB's cache mode does (same working
+    folder, timeout and error handling); ``(chapter, seconds, traceback or None)``."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    execute = settings.get("execute") or {}
+    timeout = execute.get("timeout", 30)
+    allow_errors = execute.get("allow_errors", False)
+    nb = chapter.notebook
+    overrides = nb.metadata.get("execution", {})  # as jupyter-cache honours them
+    timeout = overrides.get("timeout", timeout)
+    allow_errors = overrides.get("allow_errors", allow_errors)
+    cwd = chapter.path.parent
+    async with limit:
+        where = _relative(str(chapter.path), root)
+        print(f"{where}: Executing notebook using local CWD", file=stdout, flush=True)
+        # no timings in the cells' metadata: the cache hashes that metadata
+        client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors,
+                                record_timing=False,
+                                resources={"metadata": {"path": str(cwd)}})
+        start = time.perf_counter()
+        try:
+            await client.async_execute()
+        except (CellExecutionError, CellTimeoutError):
+            return chapter, time.perf_counter() - start, traceback.format_exc()
+        seconds = time.perf_counter() - start
+        print(f"{where}: Executed notebook in {seconds:.2f} seconds", file=stdout,
+              flush=True)
+        return chapter, seconds, None
+
+
+async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, root: Path,
+                       cache, stdout) -> list[tuple[Chapter, str]]:
+    from jupyter_cache.base import CacheBundleIn
+
+    limit = asyncio.Semaphore(jobs)
+    tasks = [asyncio.ensure_future(_execute(c, settings, limit, root, stdout))
+             for c in chapters]
+    failed = []
+    try:
+        for done in asyncio.as_completed(tasks):
+            chapter, seconds, error = await done
+            if error is not None:
+                failed.append((chapter, error))
+                continue
+            # only a chapter executed to its end enters the cache
+            cache.cache_notebook_bundle(
+                CacheBundleIn(chapter.notebook, str(chapter.path),
+                              data={"execution_seconds": seconds}),
+                check_validity=False, overwrite=True)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return failed
+
+
+def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
+                     out=None) -> list[str]:
+    """Execute the toc's chapters that the cache lacks, ``jobs`` at a time.
+
+    Returns:
+        One summary per chapter that failed to execute (empty when all ran).
+    """
+    stdout = out or sys.stdout
+    settings = book_settings(root, argv)
+    if (settings.get("execute") or {}).get("execute_notebooks") != "cache":
+        return []  # MyST-NB executes (or not) as configured
+    from jupyter_cache import get_cache
+
+    folder = (settings.get("execute") or {}).get("cache") or root / "_build" / \
+        ".jupyter_cache"
+    cache = get_cache(str(folder))
+    stale = stale_chapters(root, argv, settings, cache)
+    if not stale:
+        return []
+    # the longest first, so that the last to finish is a short one
+    stale.sort(key=lambda c: -(c.last_seconds if c.last_seconds is not None
+                               else float("inf")))
+    jobs = max(1, min(jobs or usable_cores(), len(stale)))
+    names = ", ".join(_relative(str(c.path), root) for c in stale)
+    print(f"executing {len(stale)} chapter(s), {jobs} at a time: {names}",
+          file=stdout, flush=True)
+    start = time.perf_counter()
+    failed = asyncio.run(_execute_all(stale, settings, jobs, root, cache, stdout))
+    print(f"chapters executed in {time.perf_counter() - start:.1f} s", file=stdout,
+          flush=True)
+    summaries = []
+    for chapter, error in failed:
+        where = _relative(str(chapter.path), root)
+        report = f"{where}: WARNING: Executing notebook failed\n{error}"
+        print(report, file=stdout, flush=True)
+        summaries += summarise(report, root)
+    return summaries
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
+          jobs: int | None = None) -> int:
+    """Execute the stale chapters, then run ``jupyter-book build root *argv``; print a
+    summary of what broke it.
 
     Args:
         argv: flags for ``jupyter-book build`` (e.g. ``--warningiserror``).
         root: the book's folder, holding ``_config.yml`` and ``_toc.yml``.
         out: where the build's output and the summary go (default: stdout/stderr).
+        jobs: chapters executed at once (default: one per usable core).
 
     Returns:
         The exit status: 0 when the book built cleanly.
@@ -102,8 +312,18 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None) -> int:
     stdout = out or sys.stdout
     stderr = out or sys.stderr
     start = time.time()
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
-    env.update({k: os.environ.get(k, "1") for k in KERNEL_THREADS})
+    # what every kernel inherits, here and in jupyter-book
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    for name in KERNEL_THREADS:
+        os.environ.setdefault(name, "1")
+    failures = execute_chapters(root, argv, jobs=jobs, out=stdout)
+    if failures:
+        print("\nbook build FAILED", file=stderr)
+        for summary in failures:
+            print(summary, file=stderr)
+        stderr.flush()
+        return 1
+    env = dict(os.environ)
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.Popen([str(jb), "build", str(root), *argv], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -132,7 +352,14 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None) -> int:
 
 
 def main(argv: list[str]) -> int:
-    root = ROOT
+    root, jobs = ROOT, None
+    if argv[:1] == ["--jobs"] or (argv and argv[0].startswith("--jobs=")):
+        value = argv[1] if argv[0] == "--jobs" and len(argv) > 1 else \
+            argv[0].partition("=")[2]
+        if not value.isdigit() or int(value) < 1:
+            print(f"--jobs needs a positive whole number, got {value!r}", file=sys.stderr)
+            return 2
+        jobs, argv = int(value), argv[2 if argv[0] == "--jobs" else 1:]
     if argv[:1] == ["--root"]:
         if len(argv) < 2:
             print("--root needs a folder", file=sys.stderr)
@@ -140,7 +367,7 @@ def main(argv: list[str]) -> int:
         root, argv = Path(argv[1]), argv[2:]
     elif argv and argv[0].startswith("--root="):
         root, argv = Path(argv[0].split("=", 1)[1]), argv[1:]
-    return build(argv, root=root)
+    return build(argv, root=root, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,96 @@
+"""Chapters execute side by side before Sphinx reads them, and Sphinx finds them cached.
+
+``tools/build_book.py`` executes the chapters whose outputs the jupyter-cache lacks,
+one kernel per core, and stores them exactly as MyST-NB would; MyST-NB then executes
+nothing itself. These tests build tiny throwaway books with the project's config.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from helpers.book import ROOT
+from helpers.tinybook import chapter, code_cell, finish, make_book, start_build
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def timed(name: str, value: int) -> str:
+    """A chapter that records when its kernel was busy, in a file beside it."""
+    return chapter(
+        name.title(), f"Chapter {name} computes {value}.\n",
+        code_cell(f"""
+            import pathlib, time
+            start = time.time()
+            time.sleep(2)
+            pathlib.Path("{name}.interval").write_text(f"{{start}} {{time.time()}}")
+        """),
+        code_cell(f'print("value", {value})'),
+    )
+
+
+def interval(root, name: str) -> tuple[float, float]:
+    start, end = (root / "book" / f"{name}.interval").read_text().split()
+    return float(start), float(end)
+
+
+def page_text(root, name: str) -> str:
+    html = (root / "_build" / "html" / "book" / f"{name}.html").read_text()
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def sphinx_executed(log: str) -> list[str]:
+    """The chapters MyST-NB itself executed (its log lines end in [mystnb])."""
+    return re.findall(r"(\S+\.md): Executing notebook .*\[mystnb\]", log)
+
+
+def test_chapters_execute_side_by_side_and_sphinx_uses_the_cache(tmp_path):
+    root = make_book(tmp_path, {"one": timed("one", 1), "two": timed("two", 2)})
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "executing 2 chapter(s), 2 at a time: book/one.md, book/two.md" in log
+    assert "book/one.md: Executed notebook in" in log
+    assert "book/two.md: Executed notebook in" in log
+    # both kernels were busy at the same time
+    (start1, end1), (start2, end2) = interval(root, "one"), interval(root, "two")
+    assert start1 < end2 and start2 < end1, "the chapters ran one after the other"
+    # Sphinx found both in the cache and executed nothing
+    assert sphinx_executed(log) == []
+    assert len(re.findall(r"Using cached notebook", log)) == 2
+    assert "value 1" in page_text(root, "one") and "value 2" in page_text(root, "two")
+
+    # nothing changed: nothing executes
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "Executing notebook" not in log
+
+    # one chapter's code changed: that chapter alone executes, and shows its new output
+    (root / "book" / "two.md").write_text(timed("two", 22))
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "executing 1 chapter(s), 1 at a time: book/two.md" in log
+    assert sphinx_executed(log) == []
+    assert "value 22" in page_text(root, "two") and "value 1" in page_text(root, "one")
+
+
+def test_prose_edits_execute_nothing(tmp_path):
+    root = make_book(tmp_path, {"one": timed("one", 1)})
+    assert finish(start_build(root), root)[0] == 0
+    text = (root / "book" / "one.md").read_text()
+    (root / "book" / "one.md").write_text(text.replace("computes 1", "works out 1"))
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "Executing notebook" not in log
+    assert "works out 1" in page_text(root, "one")
+
+
+@pytest.mark.parametrize("value", ["0", "two", ""])
+def test_jobs_must_be_a_positive_whole_number(value):
+    args = ["--jobs", value] if value else ["--jobs"]
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "--jobs needs a positive whole number" in proc.stderr
