@@ -136,3 +136,38 @@ def test_gradients_vanish_in_a_deep_sigmoid_net_but_not_a_relu_net():
 def test_layer_gradient_norms_needs_linear_layers():
     with pytest.raises(ValueError, match="no nn.Linear layer"):
         act.layer_gradient_norms(nn.Tanh(), torch.zeros(1, 2), torch.zeros(1))
+
+
+@pytest.mark.parametrize("num_hiddens", [3, "32", None, (w for w in (3, 4))])
+def test_deep_mlp_wants_a_sequence_of_widths(num_hiddens):
+    with pytest.raises(TypeError, match=r"num_hiddens must be a sequence .* \(3,\)"):
+        act.deep_mlp(2, num_hiddens, 2)
+
+
+@pytest.mark.parametrize("num_hiddens", [(3, 4), [3, 4], range(3, 5)])
+def test_deep_mlp_takes_any_sequence_of_widths(num_hiddens):
+    net = act.deep_mlp(2, num_hiddens, 2)
+    shapes = [(m.in_features, m.out_features) for m in net if isinstance(m, nn.Linear)]
+    assert shapes == [(2, 3), (3, 4), (4, 2)]
+
+
+def test_layer_gradient_norms_checks_the_batch_before_the_pass():
+    net = act.deep_mlp(4, [3], 2)
+    with pytest.raises(ValueError, match=r"X must have 4 features.* \(5, 3\)"):
+        act.layer_gradient_norms(net, torch.rand(5, 3),
+                                 torch.zeros(5, dtype=torch.long))
+    nested = nn.Sequential(net, nn.Identity())  # the first layer is found inside
+    with pytest.raises(ValueError, match="X must have 4 features"):
+        act.layer_gradient_norms(nested, torch.rand(5, 6),
+                                 torch.zeros(5, dtype=torch.long))
+    with pytest.raises(ValueError, match="X and y must hold the same number"):
+        act.layer_gradient_norms(net, torch.rand(5, 4),
+                                 torch.zeros(4, dtype=torch.long))
+    with pytest.raises(TypeError, match="X must be a torch.Tensor, got list"):
+        act.layer_gradient_norms(net, [[0.0] * 4], torch.zeros(1, dtype=torch.long))
+    with pytest.raises(ValueError, match="y must be a batch"):
+        act.layer_gradient_norms(net, torch.rand(1, 4), torch.tensor(0))
+    with pytest.raises(ValueError, match="X must have 4 features"):
+        act.layer_gradient_norms(nn.Linear(4, 2), torch.rand(3, 5),
+                                 torch.zeros(3, dtype=torch.long))
+    assert all(p.grad is None for p in net.parameters())

@@ -151,3 +151,24 @@ def test_bad_betas_and_data_raise(surface):
         surface.stochastic_grad(0)
     with pytest.raises(ValueError, match="n must be a positive int"):
         descent.make_line_data(0)
+
+
+@pytest.mark.parametrize("optimizer", [descent.gradient_descent, descent.momentum,
+                                       descent.adam])
+@pytest.mark.parametrize("bad", [np.ones(1), np.float64(1.0), np.ones(3),
+                                 np.ones((2, 1))])
+def test_a_gradient_of_another_shape_raises_instead_of_broadcasting(optimizer, bad):
+    with pytest.raises(ValueError, match=r"grad must return an array of the shape of "
+                                         r"theta, \(2,\), got shape"):
+        optimizer(lambda theta: bad, [0.0, 0.0], lr=0.1, num_steps=2)
+    with pytest.raises(TypeError, match="grad must be a function"):
+        optimizer(np.ones(2), [0.0, 0.0], lr=0.1, num_steps=2)
+
+
+@pytest.mark.parametrize("optimizer", [descent.gradient_descent, descent.momentum,
+                                       descent.adam])
+def test_a_gradient_as_a_list_is_an_array(optimizer, surface):
+    path = optimizer(lambda theta: list(surface.grad(theta)), [0.0, 0.0], lr=0.1,
+                     num_steps=5)
+    want = optimizer(surface.grad, [0.0, 0.0], lr=0.1, num_steps=5)
+    assert np.array_equal(path, want)

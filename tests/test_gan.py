@@ -304,3 +304,33 @@ def test_ema_decay_gives_the_generator_its_averaged_weights():
         assert torch.allclose(w, 0.5 * w0 + 0.5 * w1, atol=1e-6)
     with pytest.raises(ValueError, match="ema_decay must be None or in"):
         gan.train_gan(G, D, X, num_steps=1, batch_size=32, ema_decay=1.0)
+
+
+@pytest.mark.parametrize("probs", [
+    torch.full((4, 3), 0.9),  # rows summing to 2.7
+    torch.tensor([[2.0, -1.0, 0.0]]),  # logits whose row happens to sum to 1
+    torch.tensor([[0.5, 0.4, 0.0]]),  # a row summing to 0.9
+    torch.tensor([[float("nan"), 0.5, 0.5]]),
+])
+def test_judge_rejects_rows_that_are_not_probabilities(probs):
+    with pytest.raises(ValueError, match=r"probs must be class probabilities, entries "
+                                         r"in \[0, 1\] with each row summing to 1"):
+        gan.judge(probs)
+
+
+def test_judge_takes_softmax_rows_of_any_dtype():
+    logits = 5 * torch.randn(1000, 10, generator=torch.Generator().manual_seed(0))
+    probs = logits.softmax(dim=1)  # float32: rows sum to 1 up to rounding
+    verdict = gan.judge(probs)
+    assert torch.equal(verdict.predicted, logits.argmax(dim=1))
+    assert torch.equal(gan.judge(probs.half()).predicted, verdict.predicted)
+    one_hot = torch.nn.functional.one_hot(torch.tensor([2, 0, 2]), 3)  # int64
+    assert gan.judge(one_hot).share_confident == 1.0
+
+
+@pytest.mark.parametrize("num_hiddens", [8, (), (8, 0), "8"],
+                         ids=["int", "empty", "zero width", "str"])
+def test_mlp_networks_want_a_sequence_of_widths(num_hiddens):
+    for make in (gan.MLPGenerator, gan.MLPDiscriminator):
+        with pytest.raises(ValueError, match="num_hiddens must be a non-empty"):
+            make(num_hiddens=num_hiddens)

@@ -851,16 +851,12 @@ def test_deep_mlp_rejects_bad_input_sizes(num_inputs):
         A.deep_mlp(num_inputs, (3,), 2)
 
 
-@known_bug("activations.deep_mlp(2, 3, 2): an int num_hiddens raises "
-           "\"'int' object is not iterable\", which does not name num_hiddens")
 def test_deep_mlp_names_a_bad_num_hiddens():
     A = module("activations")
     with pytest.raises((TypeError, ValueError), match="num_hiddens"):
         A.deep_mlp(2, 3, 2)
 
 
-@known_bug("activations.layer_gradient_norms: X with the wrong number of features "
-           "raises torch's RuntimeError instead of a ValueError naming X")
 def test_layer_gradient_norms_names_inputs_of_the_wrong_width():
     A = module("activations")
     net = A.deep_mlp(4, (3,), 2)
@@ -1076,9 +1072,6 @@ def test_optimisers_return_the_path_and_go_downhill(theta0, method, num_steps):
         assert np.all(np.abs(path[-1]) <= np.abs(theta0) + 1e-12)
 
 
-@known_bug("descent.gradient_descent/momentum/adam broadcast a gradient of the wrong "
-           "shape silently (a scalar or shape (1,) for a (2,) theta), or fail with "
-           "numpy's 'operands could not be broadcast' not naming grad")
 @pytest.mark.parametrize("method", ["gradient_descent", "momentum", "adam"])
 def test_optimisers_reject_gradients_of_the_wrong_shape(method):
     D = module("descent")
@@ -1151,8 +1144,6 @@ def test_generate_draws_n_samples_reproducibly(n, seed):
     assert out.shape == (n, 2) and torch.equal(out, gan.generate(generator, n, seed=seed))
 
 
-@known_bug("gan.judge accepts rows that are not probabilities (its docstring asks for "
-           "rows summing to 1) and returns a verdict on them")
 def test_judge_rejects_rows_that_are_not_probabilities():
     gan = module("gan")
     with pytest.raises(ValueError, match="probs"):
@@ -1388,9 +1379,6 @@ def test_rnn_unrolled_matches_torch_rnn(batch, steps, d_in, d_h, seed):
     assert torch.allclose(got, want, atol=1e-9)
 
 
-@known_bug("sequences.train_regressor: targets y of shape (N,) against predictions "
-           "(N, 1) broadcast to (N, N) in the MSE instead of raising a ValueError")
-@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")
 def test_train_regressor_rejects_targets_that_would_broadcast():
     S = module("sequences")
     model = S.RNNRegressor(num_hiddens=4)

@@ -99,3 +99,15 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="W_xh must be"):
         rnn_unrolled(torch.randn(2, 3, 4), torch.randn(5, 3), torch.randn(5, 5),
                      torch.zeros(5))
+
+
+def test_train_regressor_rejects_targets_that_would_broadcast():
+    X, y = make_windows(make_series(60, seed=0), 10)  # y: (50, 1)
+    model = RNNRegressor("rnn", num_hiddens=4)
+    before = [p.detach().clone() for p in model.parameters()]
+    for bad in (y.squeeze(1), y.expand(-1, 2)):
+        with pytest.raises(ValueError, match=r"y must have shape \(50, 1\), like the "
+                                             r"model's predictions, got \(50,( 2)?\)"):
+            train_regressor(model, X, bad, num_epochs=1)
+    # the check comes before the first step: the model is untouched
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))

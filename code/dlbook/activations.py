@@ -131,13 +131,17 @@ def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
     Args:
         num_inputs: features per example; the net maps ``(batch, num_inputs)`` to
             ``(batch, num_outputs)``.
-        num_hiddens: width of each hidden layer, in order (may be empty).
+        num_hiddens: a sequence with the width of each hidden layer, in order (may
+            be empty): ``(3,)`` for one hidden layer of 3 units.
         num_outputs: output units (logits).
         activation: a name in :data:`ACTIVATIONS`.
         init: ``"default"`` keeps PyTorch's initialisation; ``"xavier"`` (Glorot)
             and ``"kaiming"`` (He) draw weights with variance ``2 / (n_in + n_out)``
             and ``2 / n_in``, the choices made for tanh/sigmoid and for ReLU.
     """
+    if not isinstance(num_hiddens, Sequence) or isinstance(num_hiddens, str):
+        raise TypeError(f"num_hiddens must be a sequence of hidden-layer widths, such "
+                        f"as (32, 32) or (3,) for one layer of 3, got {num_hiddens!r}")
     for name, n in (("num_inputs", num_inputs), ("num_outputs", num_outputs),
                     *((f"num_hiddens[{i}]", h) for i, h in enumerate(num_hiddens))):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -159,13 +163,33 @@ def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
     return nn.Sequential(*layers)
 
 
+def _check_batch(model: nn.Module, X, y) -> None:
+    """Check that ``(X, y)`` is a batch that ``model`` and a loss can take."""
+    for name, t in (("X", X), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if t.dim() == 0:
+            raise ValueError(f"{name} must be a batch of shape (batch, ...), "
+                             "got a scalar")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must hold the same number of examples, got "
+                         f"{len(X)} and {len(y)}")
+    first = model
+    while isinstance(first, nn.Sequential) and len(first) > 0:
+        first = first[0]  # the layer that sees X, where the order of layers is known
+    if isinstance(first, nn.Linear) and X.shape[-1] != first.in_features:
+        raise ValueError(f"X must have {first.in_features} features, as the model's "
+                         f"first layer expects, got X of shape {tuple(X.shape)}")
+
+
 def layer_gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                          loss_fn: nn.Module | None = None) -> list[float]:
     """One backward pass; the norm ``‖∂L/∂W‖`` of each linear layer's weights.
 
     Args:
         model: any module containing ``nn.Linear`` layers.
-        X: a batch of inputs; y: its targets (class indices for the default loss).
+        X: a batch of inputs ``(batch, ...)``; y: its targets ``(batch, ...)`` (class
+            indices ``(batch,)`` for the default loss).
         loss_fn: defaults to cross-entropy on logits.
 
     Returns:
@@ -174,6 +198,7 @@ def layer_gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise ValueError("model has no nn.Linear layer to measure")
+    _check_batch(model, X, y)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.zero_grad(set_to_none=True)
     loss_fn(model(X), y).backward()

@@ -86,7 +86,12 @@ def make_line_data(n: int = 50, *, slope: float = 2.0, intercept: float = -1.0,
     return x, slope * x + intercept + noise * rng.standard_normal(n)
 
 
-def _start(theta0, lr: float, num_steps: int) -> np.ndarray:
+def _start(grad: Grad, theta0, lr: float, num_steps: int) -> tuple[np.ndarray, Grad]:
+    """Check the arguments of an optimizer; return the starting point as a float vector
+    and ``grad`` wrapped to check the shape of every gradient it returns."""
+    if not callable(grad):
+        raise TypeError(f"grad must be a function theta -> gradient, got "
+                        f"{type(grad).__name__}")
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0:
@@ -94,7 +99,16 @@ def _start(theta0, lr: float, num_steps: int) -> np.ndarray:
     theta = np.array(theta0, dtype=float)
     if theta.ndim != 1 or len(theta) == 0:
         raise ValueError(f"theta0 must be a 1-D vector, got shape {theta.shape}")
-    return theta
+
+    def checked_grad(theta: np.ndarray) -> np.ndarray:
+        g = np.asarray(grad(theta))
+        # A gradient of another shape would broadcast against theta without an error.
+        if g.shape != theta.shape:
+            raise ValueError(f"grad must return an array of the shape of theta, "
+                             f"{theta.shape}, got shape {g.shape}")
+        return g
+
+    return theta, checked_grad
 
 
 def _diverged(theta: np.ndarray) -> bool:
@@ -114,7 +128,7 @@ def gradient_descent(grad: Grad, theta0, *, lr: float, num_steps: int) -> np.nda
         The path, ``(num_steps + 1, d)``: the start and every point after it. A run
         that diverges stops early, so its path is shorter.
     """
-    theta = _start(theta0, lr, num_steps)
+    theta, grad = _start(grad, theta0, lr, num_steps)
     path = [theta.copy()]
     for _ in range(num_steps):
         theta = theta - lr * grad(theta)
@@ -134,7 +148,7 @@ def momentum(grad: Grad, theta0, *, lr: float, num_steps: int,
     """
     if not 0 <= beta < 1:
         raise ValueError(f"beta must be in [0, 1), got {beta}")
-    theta = _start(theta0, lr, num_steps)
+    theta, grad = _start(grad, theta0, lr, num_steps)
     v = np.zeros_like(theta)
     path = [theta.copy()]
     for _ in range(num_steps):
@@ -159,7 +173,7 @@ def adam(grad: Grad, theta0, *, lr: float, num_steps: int, beta1: float = 0.9,
     for name, beta in (("beta1", beta1), ("beta2", beta2)):
         if not 0 <= beta < 1:
             raise ValueError(f"{name} must be in [0, 1), got {beta}")
-    theta = _start(theta0, lr, num_steps)
+    theta, grad = _start(grad, theta0, lr, num_steps)
     m, s = np.zeros_like(theta), np.zeros_like(theta)
     path = [theta.copy()]
     for t in range(1, num_steps + 1):

@@ -124,8 +124,9 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, *, max_distance:
 
 def _mlp(in_features: int, out_features: int, num_hiddens: Sequence[int],
          activation: type[nn.Module]) -> nn.Sequential:
-    if not num_hiddens or not all(isinstance(h, int) and not isinstance(h, bool)
-                                  and h > 0 for h in num_hiddens):
+    if (not isinstance(num_hiddens, Sequence) or not num_hiddens
+            or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0
+                       for h in num_hiddens)):
         raise ValueError("num_hiddens must be a non-empty sequence of positive ints, "
                          f"got {num_hiddens!r}")
     layers: list[nn.Module] = []
@@ -542,11 +543,21 @@ def judge(probs: torch.Tensor, *, threshold: float = 0.9) -> Verdict:
     confidence (sharp digits, not blends) and in all classes alike (no collapse).
 
     Args:
-        probs: ``(n, num_classes)`` class probabilities, rows summing to 1.
+        probs: ``(n, num_classes)`` class probabilities, rows summing to 1
+            (to within 1e-3).
         threshold: the confidence that counts as recognised.
     """
     if not isinstance(probs, torch.Tensor) or probs.dim() != 2 or len(probs) == 0:
         raise ValueError("probs must be a non-empty (n, num_classes) tensor")
+    p = probs.double()
+    sums = p.sum(dim=1)  # (n,)
+    # Logits or unnormalised scores would give a verdict that means nothing.
+    if not (torch.isfinite(p).all() and p.min() >= 0 and p.max() <= 1
+            and (sums - 1).abs().max() <= 1e-3):
+        raise ValueError(
+            f"probs must be class probabilities, entries in [0, 1] with each row "
+            f"summing to 1 (the softmax of logits); got entries in [{p.min():.3g}, "
+            f"{p.max():.3g}] and row sums in [{sums.min():.3g}, {sums.max():.3g}]")
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     confidence, predicted = probs.max(dim=1)

@@ -192,7 +192,8 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
 
     Args:
         model: maps ``X`` ``(N, ...)`` to predictions shaped like ``y`` ``(N, 1)``.
-        X, y: training inputs and targets.
+        X, y: training inputs ``(N, ...)`` and targets of the shape of the model's
+            predictions, ``(N, 1)`` for an :class:`RNNRegressor`.
         num_epochs, batch_size, lr: the usual settings.
         shuffle: reshuffle the windows each epoch (with ``seed``).
         seed: fixes the order of the mini-batches.
@@ -220,7 +221,12 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
-            loss = loss_fn(model(X[idx]), y[idx])
+            y_hat = model(X[idx])
+            # MSELoss would broadcast (N,) targets against (N, 1) predictions to (N, N)
+            if y_hat.shape != y[idx].shape:
+                raise ValueError(f"y must have shape {(len(y), *y_hat.shape[1:])}, "
+                                 f"like the model's predictions, got {tuple(y.shape)}")
+            loss = loss_fn(y_hat, y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             # recurrent nets are prone to exploding gradients: cap their norm
