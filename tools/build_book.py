@@ -33,6 +33,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # the book's models are small, and two threads per operation on two cores lose more
 # to synchronisation than they gain, and far more as soon as anything else runs.
 KERNEL_THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# `jupyter-book`, without one import that costs ~3 s of every build, changed or not:
+# jsonschema loads the optional IRI checker rfc3987-syntax when it is installed (the
+# notebook server's dependencies install it), and that compiles 38 grammars at import.
+# Neither the book's config schema nor the notebook schema checks an IRI; a module
+# set to None in sys.modules makes `import` raise ImportError, which jsonschema expects.
+JUPYTER_BOOK = """\
+import sys
+sys.modules["rfc3987_syntax"] = None
+sys.argv[0] = "jupyter-book"
+from jupyter_book.cli.main import main
+sys.exit(main())
+"""
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
 WARNING = re.compile(r"^(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
@@ -324,8 +336,8 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
         stderr.flush()
         return 1
     env = dict(os.environ)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.Popen([str(jb), "build", str(root), *argv], cwd=root, env=env,
+    proc = subprocess.Popen([sys.executable, "-c", JUPYTER_BOOK, "build", str(root),
+                             *argv], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     for line in proc.stdout:
