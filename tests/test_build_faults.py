@@ -5,6 +5,8 @@ with the flags of ``make book``, so what fails here fails the real build:
 
 * a cell that raises fails the build, naming the chapter and showing the cell;
 * a broken internal link, a missing image or figure fails it, naming the chapter;
+* a page in book/ that the toc forgets fails it; Markdown outside book/ (a tool's
+  README, notes) is never read;
 * a figure drawn without alt text is caught by the alt-text check of test_figures.py,
   run here on real build output (the site check itself can only pass on a good book);
 * a build killed while a chapter executes recovers on the next run: the killed run
@@ -74,6 +76,13 @@ PLOTS = chapter(
 )
 
 
+def add_stray_files(root: Path) -> None:
+    """Markdown that tools and people leave outside book/: never a page."""
+    for name in (".pytest_cache/README.md", "notes/todo.md", "CHANGES.md"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("# Not a page\n\nSee [nowhere](nowhere.md).\n")
+
+
 def _faulty_books(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     books = {
         "raises": make_book(tmp_path_factory.mktemp("raises"),
@@ -82,6 +91,8 @@ def _faulty_books(tmp_path_factory) -> dict[str, tuple[Path, object]]:
                            {"good": GOOD, "links": LINKS, "figures": FIGURES,
                             "plots": PLOTS}),
     }
+    # a page in book/ that the toc forgot
+    (books["links"] / "book" / "forgotten.md").write_text("# Forgotten\n\nNo toc.\n")
     return {name: (root, start_build(root)) for name, root in books.items()}
 
 
@@ -157,6 +168,7 @@ def page_text(root: Path, name: str) -> str:
 
 def test_an_interrupted_build_recovers_without_a_stale_cache_entry(tmp_path):
     root = make_book(tmp_path, {"versioned": versioned("6 * 7")})
+    add_stray_files(root)  # and the strict build does not read them
     code, log = finish(start_build(root), root)
     assert code == 0, f"the clean tiny book should build:\n{log[-3000:]}"
     assert "result 42" in page_text(root, "versioned")
@@ -221,6 +233,7 @@ def test_broken_links_and_missing_images_fail_the_build(faulty_builds):
         r"book/links\.md:\d+: undefined label: 'fig-no-such-figure'",
         r"book/figures\.md:\d+: image file not readable: book/no-such-image\.png",
         r"book/figures\.md:\d+: image file not readable: book/no-such-figure\.svg",
+        r"book/forgotten\.md: document isn't included in any toctree",
     ]
     for pattern in expected:
         assert re.search(pattern, summary), f"{pattern!r} not in the summary:\n{summary}"

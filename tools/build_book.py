@@ -47,7 +47,8 @@ sys.exit(main())
 """
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILED = re.compile(r"^(\S+\.(?:md|ipynb)): WARNING: Executing notebook failed")
-WARNING = re.compile(r"^(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
+WARNING = re.compile(
+    r"(?:^| )(\S+?\.(?:md|ipynb|rst|bib))(:\d*)?: (WARNING|ERROR): (.*)$")
 # nbclient's words before the source of the cell that raised, or that timed out
 CELL_START = ("An error occurred while executing the following cell:",
               "Here is a preview of the cell contents:")
@@ -99,7 +100,7 @@ def warnings(log: str, root: str | os.PathLike = ROOT) -> list[str]:
     root = Path(root)
     found = []
     for line in ANSI.sub("", log).splitlines():
-        match = WARNING.match(line.strip())
+        match = WARNING.search(line.strip())  # also after "checking consistency... "
         if match and "Executing notebook failed" not in match.group(4):
             where = _relative(match.group(1), root) + (match.group(2) or "")
             text = f"{where}: {match.group(4)}"
