@@ -8,6 +8,7 @@ nothing itself. These tests build tiny throwaway books with the project's config
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -74,6 +75,13 @@ def test_chapters_execute_side_by_side_and_sphinx_uses_the_cache(tmp_path):
     assert "executing 1 chapter(s), 1 at a time: book/two.md" in log
     assert sphinx_executed(log) == []
     assert "value 22" in page_text(root, "two") and "value 1" in page_text(root, "one")
+
+    # the cache emptied by hand: everything executes again, nothing is taken as cached
+    shutil.rmtree(root / "_build" / ".jupyter_cache")
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "executing 2 chapter(s), 2 at a time" in log
+    assert sphinx_executed(log) == []
 
 
 def test_prose_edits_execute_nothing(tmp_path):

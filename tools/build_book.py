@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -272,13 +274,26 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     settings = book_settings(root, argv)
     if (settings.get("execute") or {}).get("execute_notebooks") != "cache":
         return []  # MyST-NB executes (or not) as configured
+    folder = Path((settings.get("execute") or {}).get("cache") or
+                  root / "_build" / ".jupyter_cache")
+    if not folder.is_absolute():
+        folder = root / folder
+    # The sources as they were when every chapter was last found in the cache: when
+    # none has changed since, there is nothing to look up (reading each chapter as
+    # MyST-NB does and hashing it costs ~2 s). The record lives in the cache's own
+    # folder, so it goes when the cache goes. Should it ever be wrong, MyST-NB still
+    # executes what the cache lacks, one chapter at a time.
+    record = folder / "sources-cached.json"
+    digests = {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+               for path in toc_sources(root, argv, settings)}
+    if _read_json(record) == digests:
+        return []
     from jupyter_cache import get_cache
 
-    folder = (settings.get("execute") or {}).get("cache") or root / "_build" / \
-        ".jupyter_cache"
     cache = get_cache(str(folder))
     stale = stale_chapters(root, argv, settings, cache)
     if not stale:
+        _write_json(record, digests)
         return []
     # the longest first, so that the last to finish is a short one
     stale.sort(key=lambda c: -(c.last_seconds if c.last_seconds is not None
@@ -291,6 +306,8 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     failed = asyncio.run(_execute_all(stale, settings, jobs, root, cache, stdout))
     print(f"chapters executed in {time.perf_counter() - start:.1f} s", file=stdout,
           flush=True)
+    if not failed:
+        _write_json(record, digests)
     summaries = []
     for chapter, error in failed:
         where = _relative(str(chapter.path), root)
@@ -298,6 +315,20 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
         print(report, file=stdout, flush=True)
         summaries += summarise(report, root)
     return summaries
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data) -> None:
+    """Write ``data`` to ``path`` whole or not at all."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def usable_cores() -> int:
