@@ -14,10 +14,10 @@ Makefile's ``JB_FLAGS``):
 3. prose only: one Markdown line of one chapter edited; must execute no chapter;
 4. one code cell: a comment added to one code cell; must execute that chapter only.
 
-A chapter counts as executed when the build log says MyST-NB executed it, and the
-count is checked against the records jupyter-cache added. Then each chapter runs
-alone in a fresh kernel (``tools/run_chapter.py``) for its time and its kernel's peak
-resident memory.
+A chapter counts as executed when the build log says it executed (the build runs
+the stale chapters side by side before Sphinx starts), and the count is checked
+against the records jupyter-cache added. Then each chapter runs alone in a fresh
+kernel (``tools/run_chapter.py``) for its time and its kernel's peak resident memory.
 
 Goals: cold < 180 s, no change < 5 s, prose-only < 10 s with no chapter executed,
 every chapter's kernel < 1.5 GB. Wall-clock times depend on what else the machine is

@@ -221,7 +221,7 @@ async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
     allow_errors = overrides.get("allow_errors", allow_errors)
     cwd = chapter.path.parent
     async with limit:
-        where = _relative(str(chapter.path), root)
+        where = str(chapter.path)  # absolute, as in MyST-NB's lines of the log
         print(f"{where}: Executing notebook using local CWD", file=stdout, flush=True)
         # no timings in the cells' metadata: the cache hashes that metadata
         client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors,
