@@ -146,3 +146,42 @@ def test_evaluate_leaves_the_model_mode_alone():
     model.train()
     evaluate(model, (X, y))
     assert model.training
+
+
+def _progress_lines(capsys) -> list[str]:
+    return [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("epoch")]
+
+
+def test_progress_shows_every_epoch_when_epochs_are_slow(capsys, monkeypatch):
+    import dlbook.training as training
+
+    monkeypatch.setattr(training, "PROGRESS_EVERY", 0.0)
+    X, y = blobs()
+    fit(Perceptron((1, 2, 2), 3), (X, y), num_epochs=6, shuffle=False, progress=True)
+    lines = _progress_lines(capsys)
+    assert [ln.split()[1] for ln in lines] == [f"{e}/6" for e in range(1, 7)]
+
+
+def test_progress_of_fast_epochs_is_thinned_but_keeps_first_and_last(capsys,
+                                                                      monkeypatch):
+    import dlbook.training as training
+
+    monkeypatch.setattr(training, "PROGRESS_EVERY", 3600.0)
+    X, y = blobs()
+    fit(Perceptron((1, 2, 2), 3), (X, y), num_epochs=40, shuffle=False, progress=True)
+    assert [ln.split()[1] for ln in _progress_lines(capsys)] == ["1/40", "40/40"]
+    # the epoch where early stopping ends the run is always shown (random validation
+    # labels: the validation loss rises as the network grows confident)
+    X_val, _ = blobs(30, seed=1)
+    y_val = torch.randint(0, 3, (30,), generator=torch.Generator().manual_seed(0))
+    h = fit(MLP((1, 2, 2), 3, num_hiddens=(16,)), (X, y), (X_val, y_val),
+            num_epochs=200, lr=0.5, patience=2, shuffle=False, progress=True)
+    lines = _progress_lines(capsys)
+    assert h.stopped_early
+    assert lines[-1].split()[1] == f"{h.num_epochs}/200"
+
+
+def test_progress_is_off_when_asked(capsys):
+    X, y = blobs()
+    fit(Perceptron((1, 2, 2), 3), (X, y), num_epochs=3, shuffle=False, progress=False)
+    assert _progress_lines(capsys) == []

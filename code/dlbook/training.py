@@ -197,6 +197,9 @@ def _make_optimizer(optimizer, model: nn.Module, lr: float, momentum: float,
     )
 
 
+PROGRESS_EVERY = 0.5  # seconds between two progress lines of fit()
+
+
 def _default_progress() -> bool:
     # Shown in a live notebook; the book writes it to stderr, which the site drops.
     return "ipykernel" in sys.modules
@@ -239,7 +242,8 @@ def fit(
             all ``num_epochs`` and keeps the last weights.
         seed: seeds the shuffling order.
         device: where to train; chosen once by :func:`dlbook.utils.get_device`.
-        progress: write one line per epoch to stderr; by default only in a notebook.
+        progress: write a line per epoch to stderr, at most one per half second
+            (always the first and the last); by default only in a notebook.
 
     Returns:
         The :class:`History`; the model is trained in place.
@@ -280,7 +284,7 @@ def fit(
     show = _default_progress() if progress is None else progress
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
-    start = time.perf_counter()
+    start = shown_at = time.perf_counter()
 
     for epoch in range(1, num_epochs + 1):
         model.train()
@@ -315,9 +319,15 @@ def fit(
                     best_state = copy.deepcopy(model.state_dict())
                 else:
                     waited += 1
-        if show:
+        stop = patience is not None and waited >= patience
+        # at most one line per PROGRESS_EVERY seconds, and always the first and last
+        # epoch: a line costs a few milliseconds in a notebook, as much as an epoch
+        now = time.perf_counter()
+        if show and (epoch in (1, num_epochs) or stop
+                     or now - shown_at >= PROGRESS_EVERY):
             print(line, file=sys.stderr, flush=True)
-        if patience is not None and waited >= patience:
+            shown_at = now
+        if stop:
             history.stopped_early = epoch < num_epochs
             break
 
