@@ -38,7 +38,7 @@ from dlbook.training import fit
 GOAL = 1.05
 # Epochs per run: enough for the smaller models' runs to last long enough to time (a
 # run of the perceptron over 10 epochs lasts some 0.05 s), as many as the lab trains.
-EPOCHS = {"perceptron": 50, "mlp": 20, "cnn": 4}
+EPOCHS = {"perceptron": 150, "mlp": 60, "cnn": 4}  # runs of about a second each
 BATCH_SIZE, LR, MOMENTUM = 128, 0.05, 0.5  # the workshop's settings, fit's defaults
 
 
@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int,
                         help=f"epochs per run for every model (default: {EPOCHS})")
-    parser.add_argument("--repeats", type=int, default=9, help="timed pairs of runs")
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="timed pairs of runs (runs are short: fewer are noisy)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: these models are too small "
                              "for a second thread to help, and on a busy machine a "

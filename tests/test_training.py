@@ -185,3 +185,17 @@ def test_progress_is_off_when_asked(capsys):
     X, y = blobs()
     fit(Perceptron((1, 2, 2), 3), (X, y), num_epochs=3, shuffle=False, progress=False)
     assert _progress_lines(capsys) == []
+
+
+@pytest.mark.parametrize("sizes", [[5], [4, 4, 2], [3, 3, 3]])
+def test_epoch_summary_weighs_each_batch_by_its_size(sizes):
+    from dlbook.training import _epoch_summary
+
+    g = torch.Generator().manual_seed(0)
+    outputs = [torch.randn(n, 3, generator=g) for n in sizes]
+    targets = [torch.randint(0, 3, (n,), generator=g) for n in sizes]
+    losses = [nn.functional.cross_entropy(o, t) for o, t in zip(outputs, targets)]
+    loss, acc = _epoch_summary(losses, outputs, targets)
+    every = torch.cat(outputs), torch.cat(targets)
+    assert loss == pytest.approx(nn.functional.cross_entropy(*every).item(), rel=1e-6)
+    assert acc == (every[0].argmax(dim=1) == every[1]).sum().item() / sum(sizes)

@@ -120,16 +120,34 @@ def _batches(data: Dataset, batch_size: int, shuffle: bool,
     if isinstance(data, TensorDataset) and len(data.tensors) == 2:
         X, y = data.tensors
         n = len(y)
-        order = torch.randperm(n, generator=generator) if shuffle else None
+        if shuffle:  # one gather per epoch: the batches are then slices (views) of it
+            order = torch.randperm(n, generator=generator)
+            X, y = X[order], y[order]
         for start in range(0, n, batch_size):
-            if order is None:
-                yield X[start:start + batch_size], y[start:start + batch_size]
-            else:
-                idx = order[start:start + batch_size]
-                yield X[idx], y[idx]
+            yield X[start:start + batch_size], y[start:start + batch_size]
     else:
         yield from DataLoader(data, batch_size=batch_size, shuffle=shuffle,
                               generator=generator)
+
+
+def _epoch_summary(losses: list[torch.Tensor], outputs: list[torch.Tensor],
+                   targets: list[torch.Tensor]) -> tuple[float, float]:
+    """Mean loss and accuracy over an epoch's batches, each loss a batch mean.
+
+    Summing once per epoch, not once per batch, keeps the bookkeeping out of the
+    training loop: a few tensor operations per batch cost as much as a small model's
+    forward pass.
+    """
+    if len(targets) == 1:  # one batch (a validation set, mostly): nothing to stack
+        y, loss = targets[0], losses[0].item()
+        correct = (outputs[0].argmax(dim=1) == y).sum().item()
+        return loss, correct / len(y)
+    y = torch.cat(targets)
+    # every batch has the same size but the last (as _batches makes them)
+    size, last = len(targets[0]), len(targets[-1])
+    total = torch.stack(losses).sum() * size + losses[-1] * (last - size)
+    correct = (torch.cat(outputs).argmax(dim=1) == y).sum().item()
+    return total.item() / len(y), correct / len(y)
 
 
 @torch.no_grad()
@@ -139,23 +157,28 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
     _check_model(model)
     data = _as_dataset(data, "data")
     _positive("batch_size", batch_size, numbers.Integral)
-    labels = _labels_of(data)
     device = get_device(device) if device is not None else _model_device(model)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    return _evaluate(model, data, loss_fn or nn.CrossEntropyLoss(), device, batch_size)
+
+
+@torch.no_grad()
+def _evaluate(model: nn.Module, data: Dataset, loss_fn: nn.Module, device: torch.device,
+              batch_size: int = 1024) -> tuple[float, float]:
+    """:func:`evaluate` on arguments already checked (fit calls it every epoch)."""
+    labels = _labels_of(data)
     was_training = model.training
     model.eval()
-    total_loss = torch.zeros((), device=device)
-    correct = torch.zeros((), device=device, dtype=torch.long)
+    losses, outputs, targets = [], [], []
     for X, y in _batches(data, batch_size, False, None):
         X, y = X.to(device), y.to(device)
         logits = model(X)
         _check_batch(logits, y, "data", labels)
         labels = None
-        total_loss += loss_fn(logits, y) * len(y)
-        correct += (logits.argmax(dim=1) == y).sum()
+        losses.append(loss_fn(logits, y))
+        outputs.append(logits)
+        targets.append(y)
     model.train(was_training)
-    n = len(data)
-    return total_loss.item() / n, correct.item() / n
+    return _epoch_summary(losses, outputs, targets)
 
 
 @torch.no_grad()
@@ -286,10 +309,9 @@ def fit(
     best_loss, best_state, waited = math.inf, None, 0
     start = shown_at = time.perf_counter()
 
+    model.train()  # evaluating the validation set each epoch puts it back in this mode
     for epoch in range(1, num_epochs + 1):
-        model.train()
-        total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
+        losses, outputs, targets = [], [], []  # of each batch, summed up after the epoch
         for X, y in _batches(train_data, batch_size, shuffle, generator):
             X, y = X.to(device), y.to(device)
             logits = model(X)                     # 1. forward
@@ -299,16 +321,17 @@ def fit(
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward
             opt.step()                            # 3. update
-            total_loss += loss.detach() * len(y)
-            correct += (logits.detach().argmax(dim=1) == y).sum()
-        n = len(train_data)
-        history.train_loss.append(total_loss.item() / n)
-        history.train_acc.append(correct.item() / n)
-        line = (f"epoch {epoch:3d}/{num_epochs}  train loss {history.train_loss[-1]:.4f}"
-                f"  acc {history.train_acc[-1]:.4f}")
+            losses.append(loss.detach())
+            outputs.append(logits.detach())
+            targets.append(y)
+        train_loss, train_acc = _epoch_summary(losses, outputs, targets)
+        history.train_loss.append(train_loss)
+        history.train_acc.append(train_acc)
+        line = (f"epoch {epoch:3d}/{num_epochs}  train loss {train_loss:.4f}"
+                f"  acc {train_acc:.4f}")
 
         if val_data is not None:
-            val_loss, val_acc = evaluate(model, val_data, loss_fn=loss_fn, device=device)
+            val_loss, val_acc = _evaluate(model, val_data, loss_fn, device)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
             line += f"  val loss {val_loss:.4f}  acc {val_acc:.4f}"
