@@ -360,6 +360,8 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     for name in KERNEL_THREADS:
         os.environ.setdefault(name, "1")
+    # this process reads notebooks too (nbformat imports jsonschema): see JUPYTER_BOOK
+    sys.modules.setdefault("rfc3987_syntax", None)
     failures = execute_chapters(root, argv, jobs=jobs, out=stdout)
     if failures:
         print("\nbook build FAILED", file=stderr)
