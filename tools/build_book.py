@@ -188,8 +188,9 @@ def read_chapter(path: Path, extensions) -> object | None:
                                        path=str(path))
 
 
-def stale_chapters(root: Path, argv: list[str], settings: dict, cache) -> list[Chapter]:
-    """The toc's notebooks whose code has no executed match in the cache."""
+def stale_chapters(sources: list[Path], root: Path, settings: dict,
+                   cache) -> list[Chapter]:
+    """The notebooks among ``sources`` whose code has no executed match in the cache."""
     execute = settings.get("execute") or {}
     skip = execute.get("exclude_patterns") or []
     extensions = (settings.get("parse") or {}).get("myst_enable_extensions") or []
@@ -199,7 +200,7 @@ def stale_chapters(root: Path, argv: list[str], settings: dict, cache) -> list[C
         if seconds is not None:
             last[record.uri] = seconds
     stale = []
-    for path in toc_sources(root, argv, settings):
+    for path in sources:
         if any(fnmatch.fnmatch(path.name, pattern) or
                fnmatch.fnmatch(path.relative_to(root).as_posix(), pattern)
                for pattern in skip):
@@ -215,7 +216,7 @@ def stale_chapters(root: Path, argv: list[str], settings: dict, cache) -> list[C
 
 
 async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
-                   root: Path, stdout) -> tuple[Chapter, float, str | None]:
+                   stdout) -> tuple[Chapter, float, str | None]:
     """Execute one chapter in place, as MyST-NB's cache mode does (same working
     folder, timeout and error handling); ``(chapter, seconds, traceback or None)``."""
     from nbclient import NotebookClient
@@ -247,12 +248,12 @@ async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
         return chapter, seconds, None
 
 
-async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, root: Path,
-                       cache, stdout) -> list[tuple[Chapter, str]]:
+async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, cache,
+                       stdout) -> list[tuple[Chapter, str]]:
     from jupyter_cache.base import CacheBundleIn
 
     limit = asyncio.Semaphore(jobs)
-    tasks = [asyncio.ensure_future(_execute(c, settings, limit, root, stdout))
+    tasks = [asyncio.ensure_future(_execute(c, settings, limit, stdout))
              for c in chapters]
     failed = []
     try:
@@ -293,14 +294,15 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     # folder, so it goes when the cache goes. Should it ever be wrong, MyST-NB still
     # executes what the cache lacks, one chapter at a time.
     record = folder / "sources-cached.json"
+    sources = toc_sources(root, argv, settings)
     digests = {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
-               for path in toc_sources(root, argv, settings)}
+               for path in sources}
     if _read_json(record) == digests:
         return []
     from jupyter_cache import get_cache
 
     cache = get_cache(str(folder))
-    stale = stale_chapters(root, argv, settings, cache)
+    stale = stale_chapters(sources, root, settings, cache)
     if not stale:
         _write_json(record, digests)
         return []
@@ -312,7 +314,7 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     print(f"executing {len(stale)} chapter(s), {jobs} at a time: {names}",
           file=stdout, flush=True)
     start = time.perf_counter()
-    failed = asyncio.run(_execute_all(stale, settings, jobs, root, cache, stdout))
+    failed = asyncio.run(_execute_all(stale, settings, jobs, cache, stdout))
     print(f"chapters executed in {time.perf_counter() - start:.1f} s", file=stdout,
           flush=True)
     if not failed:
