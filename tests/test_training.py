@@ -187,14 +187,18 @@ def test_progress_is_off_when_asked(capsys):
     assert _progress_lines(capsys) == []
 
 
+@pytest.mark.parametrize("as_floats", [True, False], ids=["floats", "tensors"])
 @pytest.mark.parametrize("sizes", [[5], [4, 4, 2], [3, 3, 3]])
-def test_epoch_summary_weighs_each_batch_by_its_size(sizes):
+def test_epoch_summary_weighs_each_batch_by_its_size(sizes, as_floats):
+    # losses come as floats on a CPU and as 0-d tensors on a GPU (read once an epoch)
     from dlbook.training import _epoch_summary
 
     g = torch.Generator().manual_seed(0)
     outputs = [torch.randn(n, 3, generator=g) for n in sizes]
     targets = [torch.randint(0, 3, (n,), generator=g) for n in sizes]
     losses = [nn.functional.cross_entropy(o, t) for o, t in zip(outputs, targets)]
+    if as_floats:
+        losses = [loss.item() for loss in losses]
     loss, acc = _epoch_summary(losses, outputs, targets)
     every = torch.cat(outputs), torch.cat(targets)
     assert loss == pytest.approx(nn.functional.cross_entropy(*every).item(), rel=1e-6)

@@ -130,24 +130,24 @@ def _batches(data: Dataset, batch_size: int, shuffle: bool,
                               generator=generator)
 
 
-def _epoch_summary(losses: list[torch.Tensor], outputs: list[torch.Tensor],
+def _epoch_summary(losses: list, outputs: list[torch.Tensor],
                    targets: list[torch.Tensor]) -> tuple[float, float]:
     """Mean loss and accuracy over an epoch's batches, each loss a batch mean.
 
-    Summing once per epoch, not once per batch, keeps the bookkeeping out of the
-    training loop: a few tensor operations per batch cost as much as a small model's
-    forward pass.
+    ``losses`` are floats, or 0-d tensors where reading each one at once would make
+    the CPU wait for the GPU batch by batch. Summing once per epoch, not once per
+    batch, keeps the bookkeeping out of the training loop: a few tensor operations
+    per batch cost as much as a small model's forward pass.
     """
-    if len(targets) == 1:  # one batch (a validation set, mostly): nothing to stack
-        y, loss = targets[0], losses[0].item()
-        correct = (outputs[0].argmax(dim=1) == y).sum().item()
-        return loss, correct / len(y)
-    y = torch.cat(targets)
+    if not isinstance(losses[0], float):
+        losses = torch.stack(losses).tolist()  # one wait for the device, not one a batch
     # every batch has the same size but the last (as _batches makes them)
     size, last = len(targets[0]), len(targets[-1])
-    total = torch.stack(losses).sum() * size + losses[-1] * (last - size)
-    correct = (torch.cat(outputs).argmax(dim=1) == y).sum().item()
-    return total.item() / len(y), correct / len(y)
+    n = size * (len(targets) - 1) + last
+    y = targets[0] if len(targets) == 1 else torch.cat(targets)
+    outputs = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+    correct = (outputs.argmax(dim=1) == y).sum().item()
+    return (math.fsum(losses[:-1]) * size + losses[-1] * last) / n, correct / n
 
 
 @torch.no_grad()
@@ -174,7 +174,8 @@ def _evaluate(model: nn.Module, data: Dataset, loss_fn: nn.Module, device: torch
         logits = model(X)
         _check_batch(logits, y, "data", labels)
         labels = None
-        losses.append(loss_fn(logits, y))
+        loss = loss_fn(logits, y)
+        losses.append(loss.item() if device.type == "cpu" else loss)
         outputs.append(logits)
         targets.append(y)
     model.train(was_training)
@@ -221,6 +222,15 @@ def _make_optimizer(optimizer, model: nn.Module, lr: float, momentum: float,
 
 
 PROGRESS_EVERY = 0.5  # seconds between two progress lines of fit()
+
+
+def _progress_line(history: History, num_epochs: int) -> str:
+    """One line on the last epoch of ``history``, as fit() shows it."""
+    line = (f"epoch {history.num_epochs:3d}/{num_epochs}  train loss "
+            f"{history.train_loss[-1]:.4f}  acc {history.train_acc[-1]:.4f}")
+    if history.val_loss:
+        line += f"  val loss {history.val_loss[-1]:.4f}  acc {history.val_acc[-1]:.4f}"
+    return line
 
 
 def _default_progress() -> bool:
@@ -304,6 +314,7 @@ def fit(
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(int(seed))
     labels = _labels_of(train_data)
+    on_cpu = device.type == "cpu"  # .item() is free on a CPU; on a GPU it waits for it
     show = _default_progress() if progress is None else progress
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
@@ -321,20 +332,17 @@ def fit(
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward
             opt.step()                            # 3. update
-            losses.append(loss.detach())
+            losses.append(loss.item() if on_cpu else loss.detach())  # GPU: read later
             outputs.append(logits.detach())
             targets.append(y)
         train_loss, train_acc = _epoch_summary(losses, outputs, targets)
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
-        line = (f"epoch {epoch:3d}/{num_epochs}  train loss {train_loss:.4f}"
-                f"  acc {train_acc:.4f}")
 
         if val_data is not None:
             val_loss, val_acc = _evaluate(model, val_data, loss_fn, device)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
-            line += f"  val loss {val_loss:.4f}  acc {val_acc:.4f}"
             if patience is not None:
                 if val_loss < best_loss:
                     best_loss, waited = val_loss, 0
@@ -345,11 +353,10 @@ def fit(
         stop = patience is not None and waited >= patience
         # at most one line per PROGRESS_EVERY seconds, and always the first and last
         # epoch: a line costs a few milliseconds in a notebook, as much as an epoch
-        now = time.perf_counter()
         if show and (epoch in (1, num_epochs) or stop
-                     or now - shown_at >= PROGRESS_EVERY):
-            print(line, file=sys.stderr, flush=True)
-            shown_at = now
+                     or time.perf_counter() - shown_at >= PROGRESS_EVERY):
+            print(_progress_line(history, num_epochs), file=sys.stderr, flush=True)
+            shown_at = time.perf_counter()
         if stop:
             history.stopped_early = epoch < num_epochs
             break
