@@ -84,6 +84,58 @@ def test_chapters_execute_side_by_side_and_sphinx_uses_the_cache(tmp_path):
     assert sphinx_executed(log) == []
 
 
+def uses_package(name: str) -> str:
+    """A chapter whose output comes from the book's package, in code/."""
+    return chapter(
+        name.title(), f"Chapter {name} prints what its package says.\n",
+        code_cell("""
+            import sys
+            sys.path.insert(0, "../code")
+            import tinypkg
+            print("package says", tinypkg.VALUE)
+        """),
+    )
+
+
+def test_a_package_edit_executes_every_chapter_again(tmp_path):
+    root = make_book(tmp_path, {"one": uses_package("one"), "two": uses_package("two")})
+    (root / "code").mkdir()
+    (root / "code" / "tinypkg.py").write_text("VALUE = 1\n")
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "executing 2 chapter(s)" in log and "changed since" not in log
+    assert "package says 1" in page_text(root, "one")
+
+    # what Python writes beside the package is no change
+    (root / "code" / "__pycache__").mkdir()
+    (root / "code" / "__pycache__" / "tinypkg.cpython-311.pyc").write_bytes(b"\0")
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "Executing notebook" not in log
+
+    # the chapters' cells did not change, the package did: every chapter executes
+    # again, and the pages show what the package says now
+    (root / "code" / "tinypkg.py").write_text("VALUE = 2\n")
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "code/tinypkg.py: changed since the chapters were executed" in log
+    assert "executing 2 chapter(s)" in log
+    assert sphinx_executed(log) == []
+    assert "package says 2" in page_text(root, "one")
+    assert "package says 2" in page_text(root, "two")
+
+    # the pinned environment counts as well
+    (root / "constraints.txt").write_text("numpy==2.0.0\n")
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "constraints.txt: changed since the chapters were executed" in log
+    assert "executing 2 chapter(s)" in log
+
+    code, log = finish(start_build(root), root)
+    assert code == 0, log[-3000:]
+    assert "Executing notebook" not in log
+
+
 def test_prose_edits_execute_nothing(tmp_path):
     root = make_book(tmp_path, {"one": timed("one", 1)})
     assert finish(start_build(root), root)[0] == 0

@@ -13,6 +13,8 @@ Before Sphinx starts, the chapters whose outputs are not in the execution cache 
 side by side, one kernel per core (``--jobs N`` sets how many), each with one intra-op
 thread, and their outputs go into the cache exactly as MyST-NB would put them there;
 Sphinx then finds every chapter cached. MyST-NB alone runs them one after another.
+The cache matches a chapter by its cells alone; when the package the chapters import,
+or the pinned environment, changed since the cache was filled, it starts afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -64,6 +67,11 @@ WARNING = re.compile(
 CELL_START = ("An error occurred while executing the following cell:",
               "Here is a preview of the cell contents:")
 TIMEOUT = re.compile(r"CellTimeoutError: (A cell timed out .*)$")
+# What the chapters run besides their own cells, relative to the book root: the
+# package they import and the pinned environment. jupyter-cache matches a chapter by
+# its cells alone, so when any of these changes, every output in the cache may be out
+# of date: the cache starts afresh and every chapter executes again.
+DEPENDENCIES = ("code", "pyproject.toml", "requirements.txt", "constraints.txt")
 
 
 def _relative(path: str, root: Path) -> str:
@@ -273,6 +281,47 @@ async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, cache
     return failed
 
 
+def dependency_digests(root: Path) -> dict[str, str]:
+    """The SHA-256 of each file in :data:`DEPENDENCIES`, by its path from ``root``,
+    leaving out what Python and pip write there (``__pycache__``, ``*.egg-info``)."""
+    digests = {}
+    for name in DEPENDENCIES:
+        path = root / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            where = file.relative_to(root)
+            if file.is_file() and not any(part == "__pycache__" or
+                                          part.endswith(".egg-info")
+                                          for part in where.parts):
+                digests[where.as_posix()] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return digests
+
+
+def _check_dependencies(root: Path, folder: Path, stdout) -> None:
+    """Empty the cache in ``folder`` (and Sphinx's pages read from it) when a file of
+    :data:`DEPENDENCIES` changed since it was filled, and record what the chapters
+    executed from now on run with."""
+    record = folder / "dependencies.json"
+    current, before = dependency_digests(root), _read_json(record)
+    if before == current:
+        return
+    if folder.exists():
+        if isinstance(before, dict):
+            changed = sorted(set(before.items()) ^ set(current.items()))
+            names = sorted({name for name, _ in changed})
+            what = ", ".join(names[:5]) + (f" and {len(names) - 5} more"
+                                            if len(names) > 5 else "")
+        else:  # a cache filled before dependencies were recorded
+            what = "the package or the environment"
+        print(f"{what}: changed since the chapters were executed; every chapter "
+              f"executes again", file=stdout, flush=True)
+        shutil.rmtree(folder)
+        # Sphinx keeps each page it read, and reads again only the pages whose source
+        # changed; these pages' sources did not, their outputs will
+        shutil.rmtree(root / "_build" / ".doctrees", ignore_errors=True)
+    folder.mkdir(parents=True)
+    _write_json(record, current)
+
+
 def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
                      out=None) -> list[str]:
     """Execute the toc's chapters that the cache lacks, ``jobs`` at a time.
@@ -293,6 +342,7 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     # MyST-NB does and hashing it costs ~2 s). The record lives in the cache's own
     # folder, so it goes when the cache goes. Should it ever be wrong, MyST-NB still
     # executes what the cache lacks, one chapter at a time.
+    _check_dependencies(root, folder, stdout)
     record = folder / "sources-cached.json"
     sources = toc_sources(root, argv, settings)
     digests = {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
