@@ -322,17 +322,17 @@ def fit(
 
     model.train()  # evaluating the validation set each epoch puts it back in this mode
     for epoch in range(1, num_epochs + 1):
-        losses, outputs, targets = [], [], []  # of each batch, summed up after the epoch
+        losses, outputs, targets = [], [], []  # per batch, summed after the epoch
         for X, y in _batches(train_data, batch_size, shuffle, generator):
             X, y = X.to(device), y.to(device)
             logits = model(X)                     # 1. forward
-            _check_batch(logits, y, "train_data", labels)  # clear errors on bad shapes
-            labels = None  # the label range needs checking on the first batch only
+            _check_batch(logits, y, "train_data", labels)  # clear shape errors
+            labels = None  # the label range is checked on the first batch only
             loss = loss_fn(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward
             opt.step()                            # 3. update
-            losses.append(loss.item() if on_cpu else loss.detach())  # GPU: read later
+            losses.append(loss.item() if on_cpu else loss.detach())
             outputs.append(logits.detach())
             targets.append(y)
         train_loss, train_acc = _epoch_summary(losses, outputs, targets)
