@@ -22,8 +22,8 @@ kernel (``tools/run_chapter.py``) for its time and its kernel's peak resident me
 Goals: cold < 180 s, no change < 5 s, prose-only < 10 s with no chapter executed,
 every chapter alone < 30 s with its kernel < 1.5 GB. Wall-clock times depend on what
 else the machine is doing, so the load average is printed with them, and the CPU time
-beside them. Exits non-zero when a goal is missed. ``--profile`` shows where an unchanged rebuild spends
-its time.
+beside them. Exits non-zero when a goal is missed. ``--profile`` shows where an
+unchanged rebuild spends its time.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ or the pinned environment, changed since the cache was filled, it starts afresh.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import fnmatch
 import hashlib
@@ -138,6 +139,12 @@ class Chapter:
     last_seconds: float | None = None  # the last execution of an earlier version
 
 
+def _in_root(root: Path, path: str | os.PathLike) -> Path:
+    """``path`` as the build reads it: relative paths are from the book root."""
+    path = Path(path)
+    return path if path.is_absolute() else root / path
+
+
 def _option(argv: list[str], name: str) -> str | None:
     """The value of ``--name VALUE`` or ``--name=VALUE`` in ``argv``."""
     for i, arg in enumerate(argv):
@@ -152,10 +159,7 @@ def book_settings(root: Path, argv: list[str]) -> dict:
     """The book's ``_config.yml`` (or the one ``--config`` names) as a dict."""
     import yaml
 
-    path = _option(argv, "--config")
-    config = Path(path) if path else root / "_config.yml"
-    if not config.is_absolute():
-        config = root / config
+    config = _in_root(root, _option(argv, "--config") or "_config.yml")
     return yaml.safe_load(config.read_text(encoding="utf-8")) or {}
 
 
@@ -163,10 +167,7 @@ def toc_sources(root: Path, argv: list[str], settings: dict) -> list[Path]:
     """The source file of every page in the toc, in its order, as Sphinx picks it."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    toc = _option(argv, "--toc")
-    toc_path = Path(toc) if toc else root / "_toc.yml"
-    if not toc_path.is_absolute():
-        toc_path = root / toc_path
+    toc_path = _in_root(root, _option(argv, "--toc") or "_toc.yml")
     excluded = settings.get("exclude_patterns") or []
     sources = []
     for docname in parse_toc_yaml(toc_path).keys():
@@ -333,16 +334,14 @@ def execute_chapters(root: Path, argv: list[str], *, jobs: int | None = None,
     settings = book_settings(root, argv)
     if (settings.get("execute") or {}).get("execute_notebooks") != "cache":
         return []  # MyST-NB executes (or not) as configured
-    folder = Path((settings.get("execute") or {}).get("cache") or
-                  root / "_build" / ".jupyter_cache")
-    if not folder.is_absolute():
-        folder = root / folder
+    folder = _in_root(root, (settings.get("execute") or {}).get("cache")
+                      or "_build/.jupyter_cache")
+    _check_dependencies(root, folder, stdout)
     # The sources as they were when every chapter was last found in the cache: when
     # none has changed since, there is nothing to look up (reading each chapter as
     # MyST-NB does and hashing it costs ~2 s). The record lives in the cache's own
     # folder, so it goes when the cache goes. Should it ever be wrong, MyST-NB still
     # executes what the cache lacks, one chapter at a time.
-    _check_dependencies(root, folder, stdout)
     record = folder / "sources-cached.json"
     sources = toc_sources(root, argv, settings)
     digests = {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -430,9 +429,8 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
             print(summary, file=stderr)
         stderr.flush()
         return 1
-    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-c", JUPYTER_BOOK, "build", str(root),
-                             *argv], cwd=root, env=env,
+                             *argv], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     for line in proc.stdout:
@@ -459,22 +457,20 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
 
 
 def main(argv: list[str]) -> int:
-    root, jobs = ROOT, None
-    if argv[:1] == ["--jobs"] or (argv and argv[0].startswith("--jobs=")):
-        value = argv[1] if argv[0] == "--jobs" and len(argv) > 1 else \
-            argv[0].partition("=")[2]
-        if not value.isdigit() or int(value) < 1:
-            print(f"--jobs needs a positive whole number, got {value!r}", file=sys.stderr)
-            return 2
-        jobs, argv = int(value), argv[2 if argv[0] == "--jobs" else 1:]
-    if argv[:1] == ["--root"]:
-        if len(argv) < 2:
-            print("--root needs a folder", file=sys.stderr)
-            return 2
-        root, argv = Path(argv[1]), argv[2:]
-    elif argv and argv[0].startswith("--root="):
-        root, argv = Path(argv[0].split("=", 1)[1]), argv[1:]
-    return build(argv, root=root, jobs=jobs)
+    """``--jobs N`` and ``--root FOLDER`` are this script's, anywhere in ``argv``;
+    every other argument goes to ``jupyter-book build``."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for flag in ("--jobs", "--root"):  # "" when the flag comes without its value
+        parser.add_argument(flag, nargs="?", const="")
+    ours, argv = parser.parse_known_args(argv)
+    if ours.jobs is not None and not (ours.jobs.isdigit() and int(ours.jobs) >= 1):
+        print(f"--jobs needs a positive whole number, got {ours.jobs!r}", file=sys.stderr)
+        return 2
+    if ours.root == "":
+        print("--root needs a folder", file=sys.stderr)
+        return 2
+    return build(argv, root=Path(ours.root) if ours.root else ROOT,
+                 jobs=int(ours.jobs) if ours.jobs else None)
 
 
 if __name__ == "__main__":

@@ -221,12 +221,12 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
-            y_hat = model(X[idx])
+            y_hat, y_batch = model(X[idx]), y[idx]
             # MSELoss would broadcast (N,) targets against (N, 1) predictions to (N, N)
-            if y_hat.shape != y[idx].shape:
+            if y_hat.shape != y_batch.shape:
                 raise ValueError(f"y must have shape {(len(y), *y_hat.shape[1:])}, "
                                  f"like the model's predictions, got {tuple(y.shape)}")
-            loss = loss_fn(y_hat, y[idx])
+            loss = loss_fn(y_hat, y_batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             # recurrent nets are prone to exploding gradients: cap their norm
