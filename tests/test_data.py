@@ -113,3 +113,27 @@ def test_load_dataset_quick_profile_is_the_digits():
     assert data.load_dataset("quick").input_shape == (1, 8, 8)
     with pytest.raises(ValueError, match="profile"):
         data.load_dataset("medium")
+
+
+def test_standardise_uses_the_training_statistics_for_every_split():
+    s = data.load_digits()
+    z = data.standardise(s)
+    assert abs(float(z.X_train.mean())) < 1e-5
+    assert float(z.X_train.std()) == pytest.approx(1.0, abs=1e-5)
+    mean, std = float(s.X_train.mean()), float(s.X_train.std())
+    assert torch.allclose(z.X_test, (s.X_test - mean) / std)
+    assert torch.equal(z.y_val, s.y_val)
+    given = data.standardise(s, data.MNIST_MEAN, data.MNIST_STD)
+    assert torch.allclose(given.X_val, (s.X_val - 0.1307) / 0.3081)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(std=0.0), ValueError, "std must be positive"),
+    (dict(mean=float("nan")), ValueError, "mean must be finite"),
+    (dict(std="1"), TypeError, "std must be a number"),
+])
+def test_standardise_rejects_bad_statistics(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.standardise(data.load_digits(), **kwargs)
+    with pytest.raises(TypeError, match="splits must be a Splits"):
+        data.standardise((1, 2))

@@ -26,7 +26,7 @@ from helpers.server import Answer, LocalServer, free_port
 from dlbook import data
 from dlbook.data import DownloadError
 
-TRAIN, TEST = 70, 20  # examples: 7 and 2 of each digit
+TRAIN, TEST = 60, 20  # examples: 6 and 2 of each digit
 SIDE = 4  # 4x4 "digits" keep the files tiny
 
 
@@ -87,7 +87,8 @@ def test_fetch_then_load_from_a_local_mirror(tmp_path, files, server):
     assert data.fetch_mnist(root, mirrors=mirror(server), timeout=5) == root
     assert_complete(root, files)
     splits = data.load_mnist(root, download=False)
-    assert splits.sizes() == {"train": 60, "validation": 10, "test": TEST}
+    # the workshop's proportions: 50,000 / 10,000 of the 60,000 training images
+    assert splits.sizes() == {"train": 50, "validation": 10, "test": TEST}
     assert splits.input_shape == (1, SIDE, SIDE) and splits.X_train.dtype == torch.float32
     assert 0 <= float(splits.X_train.min()) and float(splits.X_train.max()) <= 1
     assert sorted(splits.y_val.tolist()) == list(range(10)), "stratified validation set"

@@ -6,7 +6,10 @@ from dlbook.exercises.lab_mnist import check_most_confused, check_parameter_coun
 
 def test_parameter_count_accepts_the_right_answers():
     assert check_parameter_count(7850, model="perceptron", input_shape=(1, 28, 28))
-    assert check_parameter_count(235146, model="mlp", input_shape=(1, 28, 28))
+    assert check_parameter_count(15910, model="mlp", input_shape=(1, 28, 28))
+    assert check_parameter_count(235146, model="mlp", input_shape=(1, 28, 28),
+                                 num_hiddens=(256, 128))
+    assert check_parameter_count(1766, model="cnn", input_shape=(1, 28, 28))
     assert check_parameter_count(650.0, model="perceptron", input_shape=(1, 8, 8))
 
 
@@ -27,7 +30,13 @@ def test_parameter_count_rejects_non_integers_and_unknown_models():
     assert "whole number" in str(check_parameter_count("many"))
     assert "whole number" in str(check_parameter_count(12.5))
     with pytest.raises(ValueError, match="model must be"):
-        check_parameter_count(1, model="cnn")
+        check_parameter_count(1, model="resnet")
+
+
+def test_parameter_count_of_the_cnn_explains_shared_filters():
+    # counting the first convolution as fully connected: 784 x 2 weights
+    fb = check_parameter_count(1766 + 784 * 2, model="cnn", input_shape=(1, 28, 28))
+    assert not fb and "shared by every position" in str(fb)
 
 
 CONFUSION = np.array([[9, 0, 1], [3, 8, 0], [0, 1, 7]])

@@ -1,12 +1,13 @@
 import pytest
 import torch
 
-from dlbook.models import CNN, MLP, Perceptron, count_parameters
+from dlbook.models import (CNN, MLP, Perceptron, WorkshopCNN, count_parameters,
+                           workshop_models)
 
 SHAPES = [(1, 8, 8), (1, 28, 28), (3, 12, 16)]
 
 
-@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN])
+@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN, WorkshopCNN])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_models_return_logits_for_any_input_shape(Model, shape):
     model = Model(shape, num_classes=7)
@@ -25,7 +26,7 @@ def test_mlp_parameter_count_follows_its_widths():
     assert count_parameters(model) == (64 * 32 + 32) + (32 * 16 + 16) + (16 * 10 + 10)
 
 
-@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN])
+@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN, WorkshopCNN])
 def test_models_reject_the_wrong_input_shape(Model):
     model = Model((1, 8, 8), 10)
     with pytest.raises(ValueError, match=r"expects a batch of shape \(batch, 1, 8, 8\)"):
@@ -43,7 +44,7 @@ def test_models_reject_the_wrong_input_shape(Model):
 ])
 def test_models_reject_bad_construction(kwargs, match):
     args = dict(input_shape=(1, 8, 8), num_classes=10) | kwargs
-    for Model in (Perceptron, MLP, CNN):
+    for Model in (Perceptron, MLP, CNN, WorkshopCNN):
         with pytest.raises(ValueError, match=match):
             Model(**args)
 
@@ -59,7 +60,7 @@ def test_cnn_and_mlp_reject_bad_options():
         MLP((1, 8, 8), dropout=1.0)
 
 
-@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN])
+@pytest.mark.parametrize("Model", [Perceptron, MLP, CNN, WorkshopCNN])
 def test_gradients_reach_every_parameter(Model):
     model = Model((1, 8, 8), 10)
     loss = torch.nn.functional.cross_entropy(model(torch.rand(6, 1, 8, 8)),
@@ -67,3 +68,40 @@ def test_gradients_reach_every_parameter(Model):
     loss.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all()
                for p in model.parameters())
+
+
+def test_workshop_models_have_the_workshops_sizes_on_mnist():
+    models = workshop_models((1, 28, 28), 10)
+    counts = {name: count_parameters(m) for name, m in models.items()}
+    assert counts == {"perceptron": 7_850, "deep": 15_910, "CNN": 1_766}
+    deep = [m for m in models["deep"].modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in deep] == [(784, 20), (20, 10)]
+
+
+def test_workshop_cnn_follows_the_workshops_layers_on_mnist():
+    cnn = WorkshopCNN((1, 28, 28), 10)
+    convs = [m for m in cnn.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.padding) for c in convs] \
+        == [(1, 2, (5, 5), (0, 0)), (2, 4, (5, 5), (0, 0))]
+    assert cnn.features(torch.rand(3, 1, 28, 28)).shape == (3, 4, 4, 4)  # 64 numbers
+    dropout = [m for m in cnn.modules() if isinstance(m, torch.nn.Dropout)]
+    assert [d.p for d in dropout] == [0.5]
+
+
+def test_workshop_cnn_pads_images_too_small_for_two_unpadded_5x5_convolutions():
+    cnn = WorkshopCNN((1, 8, 8), 10)
+    assert cnn.padding == 2
+    assert cnn.features(torch.rand(2, 1, 8, 8)).shape == (2, 4, 2, 2)
+    # 16x16 is just large enough: 16 -> 12 -> 6 -> 2 -> 1
+    assert WorkshopCNN((1, 16, 16)).padding == 0
+    with pytest.raises(ValueError, match="at least 4x4"):
+        WorkshopCNN((1, 3, 8))
+
+
+def test_workshop_cnn_drops_out_only_in_training():
+    torch.manual_seed(0)
+    cnn, X = WorkshopCNN((1, 8, 8), 10), torch.rand(16, 1, 8, 8)
+    cnn.eval()
+    assert torch.equal(cnn(X), cnn(X))
+    cnn.train()
+    assert not torch.equal(cnn(X), cnn(X))

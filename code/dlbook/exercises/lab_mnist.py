@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from dlbook.exercises import Feedback
-from dlbook.models import MLP, Perceptron, count_parameters
+from dlbook.models import MLP, Perceptron, WorkshopCNN, count_parameters
 
 
 def _count_weights_only(model: torch.nn.Module) -> int:
@@ -18,12 +18,13 @@ def _count_weights_only(model: torch.nn.Module) -> int:
 
 def check_parameter_count(answer, *, model: str = "perceptron",
                           input_shape=(1, 28, 28), num_classes: int = 10,
-                          num_hiddens=(256, 128)) -> Feedback:
-    """Check a hand count of the trainable parameters of the lab's perceptron or MLP.
+                          num_hiddens=(20,)) -> Feedback:
+    """Check a hand count of the trainable parameters of one of the lab's networks.
 
     Args:
         answer: the reader's count, an integer.
-        model: ``"perceptron"`` or ``"mlp"``.
+        model: ``"perceptron"``, ``"mlp"`` (by default the workshop's deep network,
+            one hidden layer of 20 units) or ``"cnn"`` (the workshop's CNN).
         input_shape, num_classes, num_hiddens: the network the reader counted.
     """
     exercise = f"parameters of the {model} for {tuple(input_shape)} inputs"
@@ -32,8 +33,10 @@ def check_parameter_count(answer, *, model: str = "perceptron",
         net = Perceptron(input_shape, num_classes)
     elif model == "mlp":
         net = MLP(input_shape, num_classes, num_hiddens=num_hiddens)
+    elif model == "cnn":
+        net = WorkshopCNN(input_shape, num_classes)
     else:
-        raise ValueError(f"model must be 'perceptron' or 'mlp', got {model!r}")
+        raise ValueError(f"model must be 'perceptron', 'mlp' or 'cnn', got {model!r}")
     if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
         if isinstance(answer, numbers.Real) and float(answer).is_integer():
             answer = int(answer)
@@ -47,6 +50,11 @@ def check_parameter_count(answer, *, model: str = "perceptron",
         fb.note("You counted the weights only: every output unit has a bias as well.")
     elif answer == math.prod(input_shape) * num_classes and model == "mlp":
         fb.note("That is the perceptron's weight count: the MLP has hidden layers.")
+    elif model == "cnn":
+        fb.note("A convolution has in_channels x out_channels x 5 x 5 weights and one "
+                "bias per output map, shared by every position; add the two Linear "
+                "layers (inputs x outputs + outputs each). Pooling, ReLU and dropout "
+                "have none.")
     elif answer < expected:
         fb.note("Too few: count, for every Linear layer, inputs x outputs + outputs.")
     else:
