@@ -1,5 +1,7 @@
 """Gradient descent, momentum and Adam on the line-fit surface, against torch.optim."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -172,3 +174,24 @@ def test_a_gradient_as_a_list_is_an_array(optimizer, surface):
                      num_steps=5)
     want = optimizer(surface.grad, [0.0, 0.0], lr=0.1, num_steps=5)
     assert np.array_equal(path, want)
+
+
+def test_each_step_scales_the_distance_along_a_principal_direction(surface):
+    """The chapter's stability argument: along each eigenvector of the Hessian, one
+    step multiplies the distance to the minimum by (1 - lr * eigenvalue)."""
+    curvatures, directions = np.linalg.eigh(surface.hessian())
+    lr = 0.3
+    path = descent.gradient_descent(surface.grad, [-0.5, 3.0], lr=lr, num_steps=5)
+    coords = (path - surface.minimum()) @ directions  # (steps, 2)
+    np.testing.assert_allclose(coords[1:], coords[:-1] * (1 - lr * curvatures),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_adam_defaults_are_torchs(surface):
+    ours = inspect.signature(descent.adam).parameters
+    theirs = inspect.signature(torch.optim.Adam).parameters
+    assert (ours["beta1"].default, ours["beta2"].default) == theirs["betas"].default
+    assert ours["eps"].default == theirs["eps"].default
+    path = descent.adam(surface.grad, [-0.5, 2.0], lr=0.05, num_steps=25)
+    want = run_torch(surface, lambda p: torch.optim.Adam(p, lr=0.05), [-0.5, 2.0], 25)
+    np.testing.assert_allclose(path, want, rtol=1e-7, atol=1e-10)

@@ -1,6 +1,10 @@
 """The checkers of the chapter "Training neural networks" accept right answers and
 name the mistake in wrong ones."""
 
+import math
+import re
+from pathlib import Path
+
 import pytest
 
 from dlbook import descent
@@ -66,3 +70,46 @@ def test_momentum_names_the_mistake(w1, w2, expected):
     fb = check_momentum_steps(w1, w2)
     assert not fb
     assert expected in messages(fb)
+
+
+CHAPTER = Path(__file__).resolve().parents[1] / "book" / "training.md"
+
+
+def solution_code(label: str) -> str:
+    """The ```python block of the chapter's solution to exercise ``label``."""
+    text = CHAPTER.read_text()
+    block = re.search(rf"````{{solution}} {label}\n(.*?)\n````\n", text, re.S)
+    assert block, f"no solution with code for {label} in {CHAPTER.name}"
+    code = re.search(r"```python\n(.*?)```", block.group(1), re.S)
+    assert code, f"the solution to {label} has no python block"
+    return code.group(1)
+
+
+def test_solution_of_the_gd_step_exercise_passes_its_checker():
+    verdicts = []
+    namespace = {"check_gd_step": lambda *args: verdicts.append(check_gd_step(*args))}
+    exec(solution_code("ex-training-1"), namespace)
+    assert verdicts and all(verdicts)
+
+
+def test_solution_of_the_sin_exercise_agrees_with_torch(capsys):
+    namespace = {}
+    exec(solution_code("ex-training-4"), namespace)
+    rows = [[float(v) for v in line.split()]
+            for line in capsys.readouterr().out.splitlines()]
+    a, b = 0.3, -2.0
+    want = [b * math.cos(a * b) + 1, a * math.cos(a * b)]  # d/da and d/db
+    assert len(rows) == 2
+    for (engine, torch_value), exact in zip(rows, want):
+        assert engine == pytest.approx(torch_value, abs=1e-12)  # "to rounding error"
+        assert engine == pytest.approx(exact, abs=1e-12)
+
+
+def test_the_momentum_solutions_suggested_check_gives_its_answer():
+    text = CHAPTER.read_text()
+    block = re.search(r"```{solution} ex-training-2\n(.*?)\n```\n", text, re.S)
+    call = re.search(r"You can check with `(descent\.momentum\(.*?\))`", block.group(1),
+                     re.S)
+    assert call, "the solution to ex-training-2 no longer suggests a check"
+    path = eval(" ".join(call.group(1).split()), {"descent": descent})
+    assert (path[1, 0], path[2, 0]) == pytest.approx(momentum_answer(), abs=1e-12)

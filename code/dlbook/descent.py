@@ -116,12 +116,12 @@ def _diverged(theta: np.ndarray) -> bool:
 
 
 def gradient_descent(grad: Grad, theta0, *, lr: float, num_steps: int) -> np.ndarray:
-    """Plain gradient descent, ``θ ← θ - α ∇L(θ)``.
+    """Plain gradient descent, ``θ ← θ - η ∇L(θ)``.
 
     Args:
         grad: gradient of the loss, ``(d,) -> (d,)``.
         theta0: starting point, shape ``(d,)``.
-        lr: the learning rate ``α``.
+        lr: the learning rate ``η``.
         num_steps: how many updates.
 
     Returns:
@@ -141,8 +141,8 @@ def gradient_descent(grad: Grad, theta0, *, lr: float, num_steps: int) -> np.nda
 def momentum(grad: Grad, theta0, *, lr: float, num_steps: int,
              beta: float = 0.9) -> np.ndarray:
     """Gradient descent with momentum (PyTorch's form), ``v ← β v + ∇L(θ)``,
-    ``θ ← θ - α v``: the velocity ``v`` averages past gradients, so steps grow along
-    directions where they agree and cancel where they zig-zag.
+    ``θ ← θ - η v``: the velocity ``v`` sums past gradients with decaying weights, so
+    steps grow along directions where they agree and cancel where they zig-zag.
 
     Args and Returns: as :func:`gradient_descent`; ``beta`` in [0, 1) is the momentum.
     """
@@ -165,8 +165,9 @@ def adam(grad: Grad, theta0, *, lr: float, num_steps: int, beta1: float = 0.9,
     """Adam: momentum on the gradient, divided by a running RMS of the gradient.
 
     ``m ← β1 m + (1-β1) g``, ``s ← β2 s + (1-β2) g²``, bias-corrected
-    ``m̂ = m / (1-β1^t)``, ``ŝ = s / (1-β2^t)``, then ``θ ← θ - α m̂ / (√ŝ + ε)``.
-    Each weight gets its own step size, about ``α`` whatever the gradient's scale.
+    ``m̂ = m / (1-β1^t)``, ``ŝ = s / (1-β2^t)``, then ``θ ← θ - η m̂ / (√ŝ + ε)``.
+    Each weight gets its own step size: one whose gradient keeps its sign moves
+    about ``η`` per step, whatever the gradient's scale. The defaults are PyTorch's.
 
     Args and Returns: as :func:`gradient_descent`.
     """
