@@ -35,15 +35,19 @@ def test_sigmoid_derivative_names_the_mistake(d0, d1, expected):
 def test_vanishing_factor_right_answer():
     assert check_vanishing_factor(0.25 ** 10)
     assert check_vanishing_factor(9.5367e-7)
+    fb = check_vanishing_factor(2.0 ** -20)
+    assert "at most 0.25^10 ≈ 9.54e-07" in messages(fb)
+    assert "not reached" in messages(fb)
 
 
 @pytest.mark.parametrize("factor,expected", [
     (2.5, "multiply"),
-    (0.5 ** 10, "largest value of σ(z)"),
+    (0.5 ** 10, "0.5 is σ(0), not σ'(0)"),
     (0.25 ** 9, "Count again"),
     (0.25 ** 11, "Count again"),
     (4.0 ** 10, "must be below 1"),
-    (0.01, "not right"),
+    (0.01, "is not the bound"),
+    (0.25 ** 12, "replace every factor by its largest value"),
     (None, "Replace the None placeholder"),
 ])
 def test_vanishing_factor_names_the_mistake(factor, expected):

@@ -67,6 +67,17 @@ def test_training_is_seeded():
     assert h1.train_loss == h2.train_loss
 
 
+def test_momentum_reaches_sgd_only():
+    X, y = playground.make_circles(60, seed=0)
+    runs = {(opt, m): playground.train_classifier(X, y, optimizer=opt, momentum=m,
+                                                 lr=0.1, num_epochs=5)[1].train_loss
+            for opt in ("sgd", "adam") for m in (0.0, 0.9)}
+    assert runs["sgd", 0.0] != runs["sgd", 0.9]
+    assert runs["adam", 0.0] == runs["adam", 0.9]
+    with pytest.raises(ValueError, match="momentum must be in"):
+        playground.train_classifier(X, y, optimizer="sgd", momentum=1.5, num_epochs=1)
+
+
 def test_grid_probabilities_and_plot():
     X, y = playground.make_moons(50, seed=0)
     model, _ = playground.train_classifier(X, y, num_hiddens=(4,), num_epochs=3)

@@ -124,8 +124,8 @@ def split(X: torch.Tensor, y: torch.Tensor, *, val_size: float = 0.25,
 def train_classifier(X: torch.Tensor, y: torch.Tensor, *,
                      num_hiddens: Sequence[int] = (8,), activation: str = "tanh",
                      lr: float = 0.03, num_epochs: int = 300, optimizer: str = "adam",
-                     batch_size: int | None = None, seed: int = 0
-                     ) -> tuple[nn.Sequential, History]:
+                     momentum: float = 0.9, batch_size: int | None = None,
+                     seed: int = 0) -> tuple[nn.Sequential, History]:
     """Train a fresh ``2 -> num_hiddens -> 2`` network on ``(X, y)``.
 
     Args:
@@ -133,6 +133,7 @@ def train_classifier(X: torch.Tensor, y: torch.Tensor, *,
         num_hiddens: width of each hidden layer (an empty tuple is logistic regression).
         activation: of the hidden layers, a name in ``dlbook.activations.ACTIVATIONS``.
         lr, num_epochs, optimizer: passed to :func:`dlbook.training.fit`.
+        momentum: of SGD (``optimizer="sgd"``); Adam ignores it.
         batch_size: examples per step; ``None`` uses the whole training set.
         seed: seeds the initial weights and the order of the examples.
 
@@ -144,7 +145,7 @@ def train_classifier(X: torch.Tensor, y: torch.Tensor, *,
     torch.manual_seed(seed)
     model = deep_mlp(2, num_hiddens, 2, activation=activation)
     history = fit(model, (X, y), num_epochs=num_epochs, lr=lr, optimizer=optimizer,
-                  batch_size=batch_size or len(y), momentum=0.9, shuffle=True,
+                  batch_size=batch_size or len(y), momentum=momentum, shuffle=True,
                   seed=seed, device="cpu", progress=False)
     return model, history
 

@@ -9,7 +9,7 @@ from dlbook.exercises import Feedback, as_array
 # Exercise "The sigmoid's derivative by hand": sigma'(z) at these two points.
 SIGMOID_POINTS = (0.0, math.log(3.0))  # sigma = 1/2 and 3/4 there
 
-# Exercise "How fast can a gradient vanish?": the number of sigmoid layers.
+# Exercise "How fast can a gradient vanish?": the number of sigmoid units.
 NUM_SIGMOID_LAYERS = 10
 
 # Exercise "Output activations": task -> the right output activation, and why.
@@ -56,33 +56,38 @@ def check_sigmoid_derivative(d_at_0, d_at_ln3) -> Feedback:
     return fb
 
 
-def check_vanishing_factor(factor) -> Feedback:
-    """Check the largest factor by which the gradient can shrink through
-    ``NUM_SIGMOID_LAYERS`` sigmoids (all weights equal to one)."""
+def check_vanishing_factor(bound) -> Feedback:
+    """Check the upper bound on ``∂h_n/∂h_0`` through ``NUM_SIGMOID_LAYERS`` sigmoids
+    with all weights equal to one: a product of ``n`` factors ``σ'(·) <= 1/4``."""
     fb = Feedback("how fast a gradient can vanish")
-    if factor is None:
-        return fb.fail("Replace the None placeholder with your factor.")
-    got = float(as_array("factor", factor))
+    if bound is None:
+        return fb.fail("Replace the None placeholder with your bound.")
+    got = float(as_array("bound", bound))
     n = NUM_SIGMOID_LAYERS
     right = 0.25 ** n
     near = lambda v: math.isclose(got, v, rel_tol=1e-3)  # noqa: E731
     if near(right):
-        return fb.note(f"Right: at most 0.25^{n} ≈ {right:.3g}; in practice smaller, "
-                       "because σ'(z) < 1/4 away from z = 0.")
+        return fb.note(f"Right: each of the {n} factors is at most 1/4, so the product "
+                       f"is at most 0.25^{n} ≈ {right:.3g}. The bound is not reached: "
+                       "σ'(z) = 1/4 only at z = 0, and from the second unit on the "
+                       "inputs h lie between 0 and 1, where σ' < 1/4.")
     if near(0.25 * n):
-        return fb.fail("The factors of the layers multiply (chain rule); they do not "
+        return fb.fail("The factors of the units multiply (chain rule); they do not "
                        "add up.")
     if near(0.5 ** n):
-        return fb.fail("0.5 is the largest value of σ(z) near 0, not of σ'(z): "
-                       "σ'(0) = 0.5 × 0.5.")
+        return fb.fail("0.5 is σ(0), not σ'(0): the derivative is "
+                       "σ(0) (1 - σ(0)) = 0.5 × 0.5.")
     if near(0.25 ** (n - 1)) or near(0.25 ** (n + 1)):
         return fb.fail(f"Count again: the gradient crosses {n} sigmoids, one factor "
-                       "σ'(z) each.")
+                       "σ'(·) each.")
     if got > 1:
-        return fb.fail("The factor must be below 1: each sigmoid can only shrink the "
-                       "gradient.")
-    return fb.fail(f"{got:.3g} is not right: what is the largest value of σ'(z), and "
-                   f"how many times is the gradient multiplied by it?")
+        return fb.fail("The bound must be below 1: with weights of one, each sigmoid "
+                       "multiplies the gradient by σ'(·) < 1.")
+    if got < right:
+        return fb.fail(f"{got:.3g} is smaller than the bound that σ'(z) <= 1/4 "
+                       "gives: replace every factor by its largest value.")
+    return fb.fail(f"{got:.3g} is not the bound: what is the largest value of σ'(z), "
+                   f"and how many times is the gradient multiplied by it?")
 
 
 def check_output_activations(answers: dict) -> Feedback:
