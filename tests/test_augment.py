@@ -3,7 +3,13 @@
 import pytest
 import torch
 
-from dlbook.augment import augment, augment_dataset, rotate_and_shift
+from dlbook.augment import (
+    augment,
+    augment_dataset,
+    rotate_and_shift,
+    slant_and_scale,
+    warp,
+)
 
 
 def _bar() -> torch.Tensor:
@@ -32,6 +38,78 @@ def test_quarter_turn_is_counter_clockwise():
     expected = torch.zeros(1, 1, 8, 8)
     expected[0, 0, 0:3, 3:5] = 1.0  # the bar now points up
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=0)
+
+
+def test_rotation_comes_before_the_shift():
+    # a quarter turn points the bar up; the shift then moves it one pixel right
+    out = rotate_and_shift(_bar(), torch.tensor([90.0]), torch.tensor([[1.0, 0.0]]))
+    expected = torch.zeros(1, 1, 8, 8)
+    expected[0, 0, 0:3, 4:6] = 1.0
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=0)
+
+
+def _column_centre(image: torch.Tensor) -> torch.Tensor:
+    """Centre of mass of each row of an (H, W) image, in columns."""
+    cols = torch.arange(image.shape[1], dtype=image.dtype)
+    return (image * cols).sum(dim=1) / image.sum(dim=1)
+
+
+def test_warp_shears_rows_by_their_height():
+    X = torch.zeros(1, 1, 8, 8)
+    X[0, 0, :, 3:5] = 1.0  # a vertical bar through the centre, column centre 3.5
+    s = 0.5
+    out = warp(X, torch.tensor([[[1.0, -s], [0.0, 1.0]]]), torch.zeros(1, 2))
+    y = torch.arange(8) + 0.5 - 4  # height of each row above (-) or below the centre
+    torch.testing.assert_close(_column_centre(out[0, 0]), 3.5 - s * y, atol=1e-4,
+                               rtol=0)
+
+
+def test_warp_scales_about_the_centre():
+    X = torch.zeros(1, 1, 8, 8)
+    X[0, 0, 3:5, 3:5] = 1.0
+    out = warp(X, 2 * torch.eye(2)[None], torch.zeros(1, 2))
+    assert out.sum().item() == pytest.approx(4 * X.sum().item(), rel=0.05)
+    torch.testing.assert_close(out[0, 0], out[0, 0].flip(0).flip(1))  # still centred
+    assert out[0, 0, 1:7, 1:7].sum() == pytest.approx(out.sum().item())
+    assert (out[0, 0, 2:6, 2:6] > 0.5).all()  # the 2x2 block now covers 4x4 pixels
+
+
+def test_warp_checks_shapes():
+    X = torch.rand(3, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"matrices must have shape \(3, 2, 2\)"):
+        warp(X, torch.eye(2)[None], torch.zeros(3, 2))
+    with pytest.raises(ValueError, match=r"shifts must have shape \(3, 2\)"):
+        warp(X, torch.eye(2).repeat(3, 1, 1), torch.zeros(2))
+    with pytest.raises(TypeError, match="matrices must be a torch.Tensor"):
+        warp(X, [[1.0, 0.0], [0.0, 1.0]], torch.zeros(3, 2))
+    with pytest.raises(TypeError, match="angles must be a torch.Tensor"):
+        rotate_and_shift(X, [0.0, 0.0, 0.0], torch.zeros(3, 2))
+
+
+def test_slant_and_scale_is_seeded_and_neither_moves_nor_turns():
+    X = torch.zeros(40, 1, 8, 8)
+    X[:, :, 2:6, 2:6] = 1.0
+    X[:, :, 3:5, 3:5] = 0.0  # a centred ring
+    a, b = slant_and_scale(X, seed=3), slant_and_scale(X, seed=3)
+    torch.testing.assert_close(a, b)
+    assert not torch.equal(a, slant_and_scale(X, seed=4))
+    assert not torch.allclose(a, X)
+    ink = a.sum(dim=(1, 2, 3)) / X[0].sum()
+    assert ink.min() > 0.85**2 * 0.9 and ink.max() < 1.15**2 * 1.1
+    cols = torch.arange(8.0) + 0.5 - 4
+    for image in a[:, 0]:  # shear and scale about the centre keep it in the centre
+        assert abs((image.sum(0) * cols).sum() / image.sum()) < 1e-4
+        assert abs((image.sum(1) * cols).sum() / image.sum()) < 1e-4
+    out = slant_and_scale(X, max_slant=0, max_zoom=0)
+    torch.testing.assert_close(out, X, atol=1e-5, rtol=0)
+
+
+def test_slant_and_scale_rejects_bad_settings():
+    X = torch.rand(2, 1, 8, 8)
+    with pytest.raises(ValueError, match="max_zoom must be below 1"):
+        slant_and_scale(X, max_zoom=1.0)
+    with pytest.raises(ValueError, match="max_slant must be a non-negative"):
+        slant_and_scale(X, max_slant=-0.1)
 
 
 def test_rotate_and_shift_checks_shapes():

@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from dlbook.exercises.bias_variance import MODELS, check_diagnosis, check_mse
+from dlbook.crossval import kfold_indices
+from dlbook.exercises.bias_variance import (
+    MODELS,
+    check_diagnosis,
+    check_kfold,
+    check_mse,
+)
 
 
 def test_mse_accepts_right_answers():
@@ -54,3 +60,66 @@ def test_diagnosis():
     fb = check_diagnosis(["overfitting"])
     assert not fb
     assert set(MODELS) == set(right)
+
+
+def _right_kfold(n, k, seed=0):
+    order = np.random.default_rng(seed).permutation(n)
+    folds = np.array_split(order, k)
+    return [(np.concatenate(folds[:j] + folds[j + 1:]), folds[j]) for j in range(k)]
+
+
+def test_kfold_accepts_right_answers():
+    assert check_kfold(_right_kfold)
+    assert check_kfold(lambda n, k, seed=0: kfold_indices(n, k, seed=seed))
+
+    def with_lists(n, k, seed=0):  # lists of ints are index arrays too
+        folds = _right_kfold(n, k, seed)
+        return [(list(map(int, t)), list(map(int, h))) for t, h in folds]
+
+    assert check_kfold(with_lists)
+
+
+def test_kfold_explains_common_mistakes():
+    def drops_remainder(n, k, seed=0):
+        order = np.random.default_rng(seed).permutation(n)
+        size = n // k
+        folds = [order[j * size:(j + 1) * size] for j in range(k)]
+        return [(np.setdiff1d(order, f), f) for f in folds]
+
+    def trains_on_everything(n, k, seed=0):
+        return [(np.arange(n), h) for _, h in _right_kfold(n, k, seed)]
+
+    def uneven(n, k, seed=0):
+        order = np.random.default_rng(seed).permutation(n)
+        folds = [order[:n - k + 1]] + [order[n - k + 1 + j:n - k + 2 + j]
+                                        for j in range(k - 1)]
+        return [(np.setdiff1d(order, f), f) for f in folds]
+
+    def unshuffled(n, k, seed=0):
+        folds = np.array_split(np.arange(n), k)
+        return [(np.concatenate(folds[:j] + folds[j + 1:]), folds[j]) for j in range(k)]
+
+    def unseeded(n, k, seed=0):
+        return _right_kfold(n, k, seed=int(np.random.default_rng().integers(1e9)))
+
+    def overlapping(n, k, seed=0):
+        folds = _right_kfold(n, k, seed)
+        return [folds[0]] + [(t, np.append(h, folds[0][1][0])) for t, h in folds[1:]]
+
+    cases = {
+        "never holds out example": drops_remainder,
+        "trains on examples it holds out": trains_on_everything,
+        "differ by at most one": uneven,
+        "contiguous blocks": unshuffled,
+        "two calls with seed=0 gave different folds": unseeded,
+        "in more than one fold": overlapping,
+        "returned 0 folds, expected k = 5": lambda n, k, seed=0: [],
+        "must be a pair": lambda n, k, seed=0: [np.arange(n)] * k,
+        "integer indices": lambda n, k, seed=0: [(np.zeros(2), np.zeros(2))] * k,
+        "raised ZeroDivisionError": lambda n, k, seed=0: 1 / 0,
+        "pass the function itself": 3,
+    }
+    for message, fn in cases.items():
+        fb = check_kfold(fn)
+        assert not fb, message
+        assert message in str(fb), (message, str(fb))

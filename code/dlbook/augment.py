@@ -5,6 +5,9 @@ still the same digit, so each transformed image comes with its original label:
 
     (x, y)  ->  (T(x) + noise, y),   T = a random rotation and translation.
 
+:func:`slant_and_scale` makes a different family of changes (slant and size), to test
+a model on variations its augmentation did not show it.
+
 Taught in the chapter "Learning scheme, bias and variance".
 """
 
@@ -34,11 +37,50 @@ def _check_non_negative(name: str, value) -> float:
     return float(value)
 
 
+def warp(X: torch.Tensor, matrices: torch.Tensor,
+         shifts: torch.Tensor) -> torch.Tensor:
+    """Apply the affine map ``p -> A p + t`` to each image, with bilinear resampling.
+
+    ``p`` is a position in pixels measured from the centre of the image, ``x`` to the
+    right and ``y`` down: the content at ``p`` moves to ``A p + t``. Pixels that come
+    from outside the image are 0 (the background of the digits).
+
+    Args:
+        X: images, shape ``(N, C, H, W)``.
+        matrices: the linear part ``A`` of each map, shape ``(N, 2, 2)``, invertible.
+        shifts: the translation ``t = (dx, dy)`` of each image in pixels, shape
+            ``(N, 2)``.
+
+    Returns:
+        The transformed images, shape ``(N, C, H, W)``.
+    """
+    X = _check_images(X)
+    n, _, h, w = X.shape
+    for name, value in (("matrices", matrices), ("shifts", shifts)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got "
+                            f"{type(value).__name__}")
+    if matrices.shape != (n, 2, 2):
+        raise ValueError(f"matrices must have shape ({n}, 2, 2), got "
+                         f"{tuple(matrices.shape)}")
+    if shifts.shape != (n, 2):
+        raise ValueError(f"shifts must have shape ({n}, 2), got {tuple(shifts.shape)}")
+    A_inv = torch.linalg.inv(matrices.to(X.device, X.dtype))  # (N, 2, 2)
+    # affine_grid asks the opposite question: for each output pixel, where in the
+    # input to sample, p = A^-1 (q - t), in coordinates running from -1 to 1 across
+    # the image (one pixel is 2 / size of them): q_unit = D q with D = diag(2/w, 2/h).
+    D = torch.diag(torch.tensor([2 / w, 2 / h], dtype=X.dtype, device=X.device))
+    linear = D @ A_inv @ torch.linalg.inv(D)  # (N, 2, 2)
+    offset = -D @ A_inv @ shifts.to(X.device, X.dtype).unsqueeze(-1)  # (N, 2, 1)
+    theta = torch.cat([linear, offset], dim=2)  # (N, 2, 3)
+    grid = F.affine_grid(theta, list(X.shape), align_corners=False)
+    return F.grid_sample(X, grid, mode="bilinear", padding_mode="zeros",
+                         align_corners=False)
+
+
 def rotate_and_shift(X: torch.Tensor, angles: torch.Tensor,
                      shifts: torch.Tensor) -> torch.Tensor:
     """Rotate each image about its centre and then move it, with bilinear resampling.
-
-    Pixels that come from outside the image are 0 (the background of the digits).
 
     Args:
         X: images, shape ``(N, C, H, W)``.
@@ -50,26 +92,52 @@ def rotate_and_shift(X: torch.Tensor, angles: torch.Tensor,
         The transformed images, shape ``(N, C, H, W)``.
     """
     X = _check_images(X)
-    n, _, h, w = X.shape
+    n = len(X)
+    if not isinstance(angles, torch.Tensor):
+        raise TypeError(f"angles must be a torch.Tensor, got {type(angles).__name__}")
     if angles.shape != (n,):
         raise ValueError(f"angles must have shape ({n},), got {tuple(angles.shape)}")
-    if shifts.shape != (n, 2):
-        raise ValueError(f"shifts must have shape ({n}, 2), got {tuple(shifts.shape)}")
     rad = torch.deg2rad(angles.to(X.dtype))
     cos, sin = torch.cos(rad), torch.sin(rad)
-    # affine_grid maps each output pixel to where it samples the input, in coordinates
-    # running from -1 to 1 across the image: one pixel is 2 / size of them.
-    tx = -shifts[:, 0].to(X.dtype) * 2 / w
-    ty = -shifts[:, 1].to(X.dtype) * 2 / h
-    # The row axis points down, so a counter-clockwise turn on the screen samples the
-    # input at the output position turned the other way: [[cos, -sin], [sin, cos]].
-    theta = torch.stack([
-        torch.stack([cos, -sin, tx], dim=1),
-        torch.stack([sin, cos, ty], dim=1),
-    ], dim=1)  # (N, 2, 3)
-    grid = F.affine_grid(theta, list(X.shape), align_corners=False)
-    return F.grid_sample(X, grid, mode="bilinear", padding_mode="zeros",
-                         align_corners=False)
+    # The y axis points down, so a counter-clockwise turn on the screen is
+    # [[cos, sin], [-sin, cos]] in these coordinates.
+    A = torch.stack([torch.stack([cos, sin], dim=1),
+                     torch.stack([-sin, cos], dim=1)], dim=1)  # (N, 2, 2)
+    return warp(X, A, shifts)
+
+
+def slant_and_scale(X: torch.Tensor, *, max_slant: float = 0.3,
+                    max_zoom: float = 0.15, seed: int = 0) -> torch.Tensor:
+    """Slant each image like italic writing and make it larger or smaller.
+
+    The slant is a horizontal shear, ``x -> x - s y`` (``y`` points down, so ``s > 0``
+    leans the top to the right), with ``s`` uniform in ``[-max_slant, max_slant]``;
+    the image is then scaled about its centre by a factor uniform in
+    ``[1 - max_zoom, 1 + max_zoom]``. No rotation, no shift, no noise: a different
+    family of changes from :func:`augment`'s.
+
+    Args:
+        X: images, shape ``(N, C, H, W)``.
+        max_slant: largest shear factor (0.3 leans a vertical stroke by about 17
+            degrees).
+        max_zoom: largest relative change of size, below 1.
+        seed: seeds the slants and sizes: same seed, same images.
+
+    Returns:
+        The transformed images, shape ``(N, C, H, W)``.
+    """
+    X = _check_images(X)
+    max_slant = _check_non_negative("max_slant", max_slant)
+    max_zoom = _check_non_negative("max_zoom", max_zoom)
+    if max_zoom >= 1:
+        raise ValueError(f"max_zoom must be below 1, got {max_zoom}")
+    g = torch.Generator().manual_seed(seed)
+    n = len(X)
+    slant = (torch.rand(n, generator=g) * 2 - 1) * max_slant
+    zoom = 1 + (torch.rand(n, generator=g) * 2 - 1) * max_zoom
+    A = torch.zeros(n, 2, 2)
+    A[:, 0, 0], A[:, 0, 1], A[:, 1, 1] = zoom, -slant * zoom, zoom  # zoom * shear
+    return warp(X, A, torch.zeros(n, 2))
 
 
 def augment(X: torch.Tensor, *, max_shift: float = 0.5,
@@ -96,7 +164,7 @@ def augment(X: torch.Tensor, *, max_shift: float = 0.5,
     angles = (torch.rand(n, generator=g) * 2 - 1) * max_angle
     shifts = (torch.rand(n, 2, generator=g) * 2 - 1) * max_shift
     out = rotate_and_shift(X, angles, shifts)
-    noise = torch.randn(out.shape, generator=g, dtype=out.dtype)
+    noise = torch.randn(out.shape, generator=g, dtype=out.dtype).to(out.device)
     out = out + noise_std * noise
     return out.clamp(0.0, 1.0)
 

@@ -63,6 +63,102 @@ def check_mse(mse: Callable) -> Feedback:
     return fb
 
 
+def _index_array(value) -> np.ndarray | None:
+    """A reader's fold as an int array of indices, or None if it is not one."""
+    try:
+        arr = np.asarray(value)
+    except Exception:  # the reader's object may refuse anything
+        return None
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        return None
+    return arr.astype(int)
+
+
+def _check_folds(folds, n: int, k: int, fb: Feedback) -> bool:
+    """Check one answer ``kfold(n, k)``; add what is wrong to ``fb``."""
+    where = f"my_kfold({n}, {k})"
+    try:
+        folds = list(folds)
+    except TypeError:
+        fb.fail(f"{where} must return a list of k pairs (train_idx, held_out_idx), got "
+                f"a {type(folds).__name__}.")
+        return False
+    if len(folds) != k:
+        fb.fail(f"{where} returned {len(folds)} folds, expected k = {k}.")
+        return False
+    pairs = []
+    for fold in folds:
+        if not (isinstance(fold, (tuple, list)) and len(fold) == 2):
+            fb.fail(f"each fold of {where} must be a pair (train_idx, held_out_idx).")
+            return False
+        train, held = _index_array(fold[0]), _index_array(fold[1])
+        if train is None or held is None:
+            fb.fail(f"the folds of {where} must hold one-dimensional arrays of integer "
+                    "indices.")
+            return False
+        pairs.append((train, held))
+    held_all = np.concatenate([h for _, h in pairs])
+    if held_all.size and (held_all.min() < 0 or held_all.max() >= n):
+        fb.fail(f"{where} holds out indices outside 0 .. {n - 1}.")
+        return False
+    counts = np.bincount(held_all, minlength=n)
+    if (counts == 0).any():
+        missing = np.flatnonzero(counts == 0).tolist()
+        fb.fail(f"{where} never holds out example(s) {missing}: every example must be "
+                "held out once (did the last fold lose the remainder of n / k?).")
+        return False
+    if (counts > 1).any():
+        fb.fail(f"{where} holds out example(s) {np.flatnonzero(counts > 1).tolist()} "
+                "in more than one fold: the held-out folds must not overlap.")
+        return False
+    sizes = [len(h) for _, h in pairs]
+    if max(sizes) - min(sizes) > 1:
+        fb.fail(f"the held-out folds of {where} have sizes {sizes}: make them differ "
+                "by at most one (np.array_split does).")
+        return False
+    for j, (train, held) in enumerate(pairs):
+        if set(train.tolist()) & set(held.tolist()):
+            fb.fail(f"fold {j} of {where} trains on examples it holds out: the "
+                    "model would be scored on data it has seen.")
+            return False
+        if sorted(np.concatenate([train, held]).tolist()) != list(range(n)):
+            fb.fail(f"fold {j} of {where}: the training indices must be all the "
+                    "examples that are not held out, each once.")
+            return False
+    return True
+
+
+def check_kfold(kfold: Callable) -> Feedback:
+    """Check a reader's ``kfold(n, k, seed=0)`` against the definition of k folds.
+
+    It must return ``k`` pairs ``(train_idx, held_out_idx)`` such that every index
+    ``0 .. n - 1`` is held out exactly once, the fold sizes differ by at most one,
+    each training part is everything else, the indices are shuffled, and the same
+    seed gives the same folds.
+    """
+    fb = Feedback("k-fold cross-validation indices")
+    if not callable(kfold):
+        return fb.fail(f"pass the function itself, got a {type(kfold).__name__}.")
+    for n, k in ((10, 5), (11, 3), (7, 7), (20, 4)):
+        try:
+            folds = kfold(n, k, seed=0)
+        except Exception as err:  # the reader's code may raise anything
+            return fb.fail(f"calling my_kfold({n}, {k}, seed=0) raised "
+                           f"{type(err).__name__}: {err}")
+        if not _check_folds(folds, n, k, fb):
+            return fb
+    held = [np.asarray(h) for _, h in kfold(20, 4, seed=0)]
+    if all(np.array_equal(h, np.arange(h[0], h[0] + len(h))) for h in held):
+        return fb.fail("the folds are contiguous blocks 0, 1, 2, ...: shuffle the "
+                       "indices first, or sorted data (like the chapter's x) gives "
+                       "folds that each cover one stretch of the inputs.")
+    again = [np.asarray(h) for _, h in kfold(20, 4, seed=0)]
+    if not all(np.array_equal(a, b) for a, b in zip(held, again)):
+        return fb.fail("two calls with seed=0 gave different folds: draw the "
+                       "permutation from np.random.default_rng(seed).")
+    return fb
+
+
 def check_diagnosis(answers: Mapping[str, str]) -> Feedback:
     """Check the diagnosis of the models in :data:`MODELS`.
 
