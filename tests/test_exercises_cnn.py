@@ -24,7 +24,12 @@ def test_output_sizes_name_the_slip():
 
 def test_output_sizes_placeholder_and_bad_keys_do_not_raise():
     assert not check_output_sizes({"a": ..., "b": ..., "c": ...})
-    assert "placeholder" in str(check_output_sizes({"a": ..., "b": ..., "c": ...}))
+    fb = check_output_sizes({"a": ..., "b": ..., "c": ...})
+    assert fb.messages == ["the answers are still the placeholders ...: replace them "
+                           "with your three answers."]
+    fb = check_output_sizes({"a": 24, "b": ..., "c": 3})  # one left: judged part by part
+    assert not fb and "(a) 24 is right." in fb.messages
+    assert "(b) the answer is still the placeholder" in str(fb)
     assert "keys" in str(check_output_sizes([24, 10, 3]))
     assert "whole number" in str(check_output_size(2.5, size=8, kernel_size=3))
 

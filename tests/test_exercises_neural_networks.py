@@ -47,7 +47,10 @@ def test_xor_spots_identical_hidden_units():
 
 def test_xor_warns_about_sums_exactly_on_the_step():
     fb = check_xor_weights([[1.0, 1.0], [-1.0, -1.0]], [-1.0, 1.5], W2, b2)
-    assert "exactly 0" in str(fb)
+    assert ("exactly 0, right on the step (f(0) = 0): hidden unit 1's sum at (0, 1), "
+            "(1, 0).") in str(fb)
+    fb = check_gate_weights("AND", [1.0, 1.0], -1.0)
+    assert "the perceptron's sum at (0, 1), (1, 0)." in str(fb)
 
 
 def test_xor_reports_shapes():
@@ -58,10 +61,26 @@ def test_xor_reports_shapes():
     assert "b2 has shape (2,), expected ()" in str(fb)
 
 
-def test_xor_placeholder_zeros_do_not_raise():
+def test_an_untouched_placeholder_gets_one_message():
+    for fb in (check_xor_weights(..., ..., ..., ...), check_gate_weights("NAND", ..., ...),
+               check_num_parameters([4, 3, 2], ...)):
+        assert not fb
+        assert len(fb.messages) == 1 and "still the placeholder ..." in fb.messages[0]
+    fb = check_xor_weights(W1, b1, W2, None)
+    assert fb.messages == ["b2 is still the placeholder ...: replace it with your answer."]
+    fb = check_xor_weights(..., b1, ..., b2)
+    assert fb.messages[0].startswith("W1 and W2 are still the placeholder")
+
+
+def test_all_zero_weights_get_one_message_not_five():
     fb = check_xor_weights(np.zeros((2, 2)), np.zeros(2), np.zeros((1, 2)), 0.0)
     assert not fb
-    assert "input (0, 1)" in str(fb)
+    assert len(fb.messages) == 1 and "every weight and bias is 0" in fb.messages[0]
+    fb = check_gate_weights("NAND", [0.0, 0.0], 0)
+    assert not fb and len(fb.messages) == 1
+    # a zero bias alone is an answer, judged input by input
+    fb = check_gate_weights("NAND", [-1.0, -1.0], 0.0)
+    assert not fb and "input (0, 0): your perceptron outputs 0, NAND is 1." in str(fb)
 
 
 def test_gate_weights():

@@ -29,8 +29,11 @@ def test_rnn_parameters_names_the_slip():
     assert "two bias vectors" in text
     assert "That is the count of RNN" in text
     assert "W_hh" in text
-    assert "placeholder" in str(check_rnn_parameters({"rnn": ..., "gru": ...,
-                                                      "lstm": ...}))
+    fb = check_rnn_parameters({"rnn": ..., "gru": ..., "lstm": ...})
+    assert not fb and len(fb.messages) == 1 and "placeholders" in fb.messages[0]
+    fb = check_rnn_parameters({"rnn": 1120, "gru": ..., "lstm": ...})
+    assert not fb and "rnn: 1120 is right." in fb.messages
+    assert "gru: still the placeholder" in str(fb)
     assert "keys" in str(check_rnn_parameters([1, 2, 3]))
 
 

@@ -1,6 +1,7 @@
 """Tests of dlbook.neurons: the perceptron, its learning rule, and the XOR network."""
 
 import itertools
+import warnings
 
 import pytest
 import torch
@@ -90,6 +91,13 @@ def test_line_through():
     assert line_through([1.0, 2.0], -1.0, x1).tolist() == [0.5, 0.0]
     with pytest.raises(ValueError, match="vertical"):
         line_through([1.0, 0.0], -1.0, x1)
+
+
+def test_line_through_a_layer_weight_warns_of_nothing():
+    weight = torch.nn.Parameter(torch.tensor([1.0, 2.0]))  # requires grad, as in a net
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert line_through(weight, -1.0, torch.tensor([0.0, 1.0])).tolist() == [0.5, 0.0]
 
 
 def test_two_layer_net_shapes_and_gradients():

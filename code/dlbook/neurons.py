@@ -85,11 +85,11 @@ def perceptron(X: torch.Tensor, w: torch.Tensor, b: float | torch.Tensor,
 class PerceptronRun:
     """What :func:`train_perceptron` learned: the final and the best weights."""
 
-    w: torch.Tensor          # (num_inputs,) after the last update
+    w: torch.Tensor          # (num_inputs,) after the last example
     b: float
-    best_w: torch.Tensor     # (num_inputs,) of the first update with the best accuracy
+    best_w: torch.Tensor     # (num_inputs,) that first reached the best accuracy
     best_b: float
-    accuracy: list[float] = field(default_factory=list)  # after each update
+    accuracy: list[float] = field(default_factory=list)  # after each example
 
     @property
     def best_accuracy(self) -> float:
@@ -113,8 +113,9 @@ def train_perceptron(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1,
         seed: seeds the starting weights and the order of the examples.
 
     Returns:
-        A :class:`PerceptronRun` with the accuracy on all of ``X`` after every update
-        (``num_epochs * N`` values) and the weights that first reached the best one.
+        A :class:`PerceptronRun` with the accuracy on all of ``X`` after every example
+        (``num_epochs * N`` values, whether or not the example changed the weights)
+        and the weights that first reached the best one.
     """
     if not isinstance(X, torch.Tensor) or X.dim() != 2 or len(X) == 0:
         got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
@@ -151,6 +152,8 @@ def line_through(w, b: float, x1: torch.Tensor) -> torch.Tensor:
         ValueError: the line is vertical (``w[1] == 0``), so it is not a function
             of ``x1``.
     """
+    if isinstance(w, torch.Tensor):
+        w = w.detach()  # a layer's weight: only its values are needed
     w1, w2 = float(w[0]), float(w[1])
     if w2 == 0:
         raise ValueError("the line is vertical (w[1] == 0): it is x1 = -b / w[0]")

@@ -19,6 +19,8 @@ SERIES = ("ecg", "sine")
 # beat, height, width as a fraction of the beat). The R peak is the tall, narrow one.
 _BEAT = ((0.20, 0.15, 0.040), (0.35, -0.12, 0.020), (0.40, 1.00, 0.025),
          (0.45, -0.25, 0.020), (0.68, 0.30, 0.060))
+# Standard deviation of the length of one beat, as a fraction of the mean period.
+BEAT_JITTER = 0.03
 
 
 def _positive_int(name: str, value) -> None:
@@ -33,8 +35,9 @@ def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.
     """A noisy periodic signal, the same for the same seed.
 
     ``"ecg"`` repeats a heartbeat (P wave, QRS complex, T wave) whose length varies
-    by about 3% from beat to beat, on a slowly wandering baseline; ``"sine"``
-    is ``sin(2 pi t / period) + 0.5 sin(6 pi t / period)``. Both get Gaussian noise.
+    by about ``BEAT_JITTER`` (3%) from beat to beat, on a slowly wandering baseline;
+    ``"sine"`` is ``sin(2 pi t / period) + 0.5 sin(6 pi t / period)``. Both get Gaussian
+    noise.
 
     Args:
         num_steps: length of the series.
@@ -59,9 +62,9 @@ def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.
         angle = 2 * math.pi * t / period
         x = torch.sin(angle) + 0.5 * torch.sin(3 * angle)
     else:
-        # beat boundaries: lengths period * (1 +- 3%), until the series is covered
+        # beat boundaries: lengths period * (1 +- BEAT_JITTER) until the series ends
         num_beats = int(num_steps / (0.9 * period)) + 2
-        lengths = period * (1 + 0.03 * torch.randn(num_beats, generator=gen,
+        lengths = period * (1 + BEAT_JITTER * torch.randn(num_beats, generator=gen,
                                                    dtype=torch.float64))
         starts = torch.cumsum(lengths, 0) - lengths
         beat = torch.searchsorted(starts, t, right=True) - 1  # beat index of each step

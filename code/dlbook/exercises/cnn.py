@@ -78,6 +78,9 @@ def check_output_sizes(answers) -> Feedback:
     if not isinstance(answers, dict) or set(answers) != set(OUTPUT_SIZE_PARTS):
         return fb.fail('answers must be a dict with the keys "a", "b" and "c", got '
                        f"{answers!r}.")
+    if all(value is Ellipsis for value in answers.values()):
+        return fb.fail("the answers are still the placeholders ...: replace them with "
+                       "your three answers.")
     for part, (n, k, s, p) in OUTPUT_SIZE_PARTS.items():
         one = check_output_size(answers[part], size=n, kernel_size=k, stride=s,
                                 padding=p)

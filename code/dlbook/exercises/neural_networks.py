@@ -2,6 +2,9 @@
 
 The networks here use the step activation ``f(z) = 1 if z > 0 else 0`` in every unit,
 so a reader can choose weights by hand and reason about each unit as a line.
+
+An answer left at its placeholder (``...`` or ``None``), or weights and biases that are
+all 0, get one message that asks for an answer, not a list of everything it gets wrong.
 """
 
 from __future__ import annotations
@@ -34,6 +37,31 @@ def _shaped(fb: Feedback, name: str, value, shapes: Sequence[tuple[int, ...]],
     return arr.reshape(shapes[0])
 
 
+def _unanswered(fb: Feedback, **answers) -> bool:
+    """Fail ``fb`` with one message if any answer is still a placeholder."""
+    names = [name for name, value in answers.items() if value is None or value is ...]
+    if not names:
+        return False
+    if len(names) == 1:
+        fb.fail(f"{names[0]} is still the placeholder ...: replace it with your "
+                "answer.")
+    else:
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        fb.fail(f"{listed} are still the placeholder ...: replace them with your "
+                "answers.")
+    return True
+
+
+def _all_zero(fb: Feedback, arrays: Sequence[np.ndarray]) -> bool:
+    """Fail ``fb`` with one message if every weight and bias is 0."""
+    if any(np.any(a != 0) for a in arrays):
+        return False
+    fb.fail("every weight and bias is 0, so every weighted sum is 0 and every unit "
+            "outputs f(0) = 0 whatever the input: choose weights and biases that "
+            "draw a line between the 0s and the 1s of each unit.")
+    return True
+
+
 def _inputs_text(where: np.ndarray) -> str:
     if where.all():
         return "every input"
@@ -55,12 +83,12 @@ def _compare(fb: Feedback, target: str, outputs: np.ndarray,
     elif len(wrong) and len(set(outputs.tolist())) == 1:
         fb.note(f"the output is {int(outputs[0])} for every input: check the signs of "
                 "the biases, which decide whether a unit fires when its inputs are 0.")
-    on_step = [f"{what} at {_inputs_text(np.abs(z) <= _TOLERANCE)}"
+    on_step = [f"{what}'s sum at {_inputs_text(np.abs(z) <= _TOLERANCE)}"
                for what, z in pre_activations if np.any(np.abs(z) <= _TOLERANCE)]
     if on_step:
         fb.note("a weighted sum is exactly 0, right on the step (f(0) = 0): "
-                + "; ".join(on_step) + ". Move a bias a little so each decision is "
-                "clear.")
+                + "; ".join(on_step) + ". Move a bias a little so that each decision "
+                "is clear.")
     return fb
 
 
@@ -76,9 +104,11 @@ def check_gate_weights(gate: str, w, b) -> Feedback:
         raise ValueError(f"gate must be one of {sorted(GATES)}, got {gate!r}")
     gate = gate.upper()
     fb = Feedback(f"a perceptron that computes {gate}")
+    if _unanswered(fb, w=w, b=b):
+        return fb
     w = _shaped(fb, "w", w, [(2,)], "one weight per input")
     b = _shaped(fb, "b", b, [(), (1,)], "one number")
-    if w is None or b is None:
+    if w is None or b is None or _all_zero(fb, (w, b)):
         return fb
     X = np.array(INPUTS, dtype=float)
     z = X @ w + float(b)  # (4,)
@@ -103,11 +133,13 @@ def check_xor_weights(W1, b1, W2, b2) -> Feedback:
         b2: output bias, a number or shape ``(1,)``.
     """
     fb = Feedback("a 2-2-1 network that computes XOR")
+    if _unanswered(fb, W1=W1, b1=b1, W2=W2, b2=b2):
+        return fb
     W1 = _shaped(fb, "W1", W1, [(2, 2)], "one row of two input weights per hidden unit")
     b1 = _shaped(fb, "b1", b1, [(2,)], "one bias per hidden unit")
     W2 = _shaped(fb, "W2", W2, [(1, 2), (2,)], "one weight per hidden unit")
     b2 = _shaped(fb, "b2", b2, [(), (1,)], "one number")
-    if any(a is None for a in (W1, b1, W2, b2)):
+    if any(a is None for a in (W1, b1, W2, b2)) or _all_zero(fb, (W1, b1, W2, b2)):
         return fb
     X = np.array(INPUTS, dtype=float)          # (4, 2)
     z1 = X @ W1.T + b1                         # (4, 2)
@@ -140,6 +172,8 @@ def check_num_parameters(layer_sizes: Sequence[int], answer) -> Feedback:
         raise ValueError(f"layer_sizes must hold at least two positive ints, got "
                          f"{layer_sizes!r}")
     fb = Feedback(f"parameters of the network {' -> '.join(map(str, sizes))}")
+    if _unanswered(fb, **{"your count": answer}):
+        return fb
     got = as_array("answer", answer)
     if got.shape != ():
         return fb.fail(f"answer must be one number, got shape {got.shape}.")

@@ -64,6 +64,9 @@ def check_rnn_parameters(answers) -> Feedback:
     if not isinstance(answers, dict) or set(answers) != set(GATES):
         return fb.fail('answers must be a dict with the keys "rnn", "gru" and "lstm", '
                        f"got {answers!r}.")
+    if all(value is Ellipsis for value in answers.values()):
+        return fb.fail("the answers are still the placeholders ...: replace them with "
+                       "your three counts.")
     for cell in GATES:
         if answers[cell] is Ellipsis:
             fb.fail(f"{cell}: still the placeholder ...: replace it with your answer.")
