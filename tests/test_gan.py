@@ -88,8 +88,129 @@ def test_conv_players_shapes(image_shape, num_classes):
     args = () if labels is None else (labels,)
     images = G(torch.randn(5, 16), *args)
     assert images.shape == (5, *image_shape)
-    assert images.min() >= 0 and images.max() <= 1  # like the data, in [0, 1]
+    assert images.min() >= -1 and images.max() <= 1  # tanh: the data scaled to [-1, 1]
     assert D(images, *args).shape == (5,)
+
+
+def test_workshop_generator_on_mnist_starts_with_linear_100_to_3136_without_bias():
+    G = gan.ConvGenerator()  # the workshop's: latent 100, image (1, 28, 28)
+    first, norm, act = G.project
+    assert isinstance(first, torch.nn.Linear)
+    assert (first.in_features, first.out_features) == (100, 64 * 7 * 7) == (100, 3136)
+    assert first.bias is None
+    assert isinstance(norm, torch.nn.BatchNorm1d) and norm.num_features == 3136
+    assert isinstance(act, torch.nn.LeakyReLU)
+    convT = [m for m in G.net if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.in_channels, m.out_channels) for m in convT] == [(64, 32), (32, 1)]
+    assert isinstance(G.net[-1], torch.nn.Tanh)
+    assert G.latent == "uniform" and G.latent_dim == 100
+    G.eval()
+    images = G(gan.sample_latent(6, 100, latent="uniform"))
+    assert images.shape == (6, 1, 28, 28)
+    assert images.min() >= -1 and images.max() <= 1
+    # the feature maps on the way: 64 x 7 x 7 -> 32 x 14 x 14 -> 1 x 28 x 28
+    start = G.project(torch.zeros(2, 100)).view(2, 64, 7, 7)
+    assert G.net[:3](start).shape == (2, 32, 14, 14)
+
+
+def _num_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("size, g_params, d_params", [
+    # the counts the chapter states (book/gan.md, glued from the same classes)
+    (28, 100 * 3136 + 2 * 3136 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
+     (16 + 1) * 32 + (32 * 16 + 1) * 64 + 64 * 7 * 7 + 1),
+    (8, 100 * 256 + 2 * 256 + 64 * 32 * 16 + 2 * 32 + 32 * 16 + 1,
+     (16 + 1) * 32 + (32 * 16 + 1) * 64 + 64 * 2 * 2 + 1),
+])
+def test_parameter_counts_of_the_workshop_networks(size, g_params, d_params):
+    assert _num_params(gan.ConvGenerator(image_shape=(1, size, size))) == g_params
+    assert _num_params(gan.ConvDiscriminator((1, size, size))) == d_params
+    assert {28: (353_217, 36_513), 8: (59_457, 33_633)}[size] == (g_params, d_params)
+
+
+def test_digits_generator_starts_from_64_maps_of_2x2():
+    G = gan.ConvGenerator(image_shape=(1, 8, 8))
+    assert G.project[0].out_features == 64 * 2 * 2
+    start = G.project(torch.zeros(2, 100)).view(2, 64, 2, 2)
+    assert G.net[:3](start).shape == (2, 32, 4, 4)
+    assert G(torch.zeros(2, 100)).shape == (2, 1, 8, 8)
+
+
+def test_discriminator_drops_out_only_while_training():
+    D = gan.ConvDiscriminator((1, 8, 8), dropout=0.5)
+    drops = [m for m in D.features if isinstance(m, torch.nn.Dropout)]
+    assert len(drops) == 2 and all(m.p == 0.5 for m in drops)
+    x = torch.rand(4, 1, 8, 8)
+    D.eval()
+    assert torch.equal(D(x), D(x))
+    D.train()
+    torch.manual_seed(0)
+    assert not torch.equal(D(x), D(x))
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\)"):
+        gan.ConvDiscriminator(dropout=1.0)
+
+
+# --- the latent vector ----------------------------------------------------------------
+
+
+def test_uniform_latent_lies_in_minus_one_one_and_is_seeded():
+    z = gan.sample_latent(5000, 100, latent="uniform",
+                          generator=torch.Generator().manual_seed(0))
+    assert z.shape == (5000, 100)
+    assert z.min() >= -1 and z.max() <= 1
+    assert z.min() < -0.99 and z.max() > 0.99  # fills the interval
+    assert abs(z.mean()) < 0.01 and abs(z.var() - 1 / 3) < 0.01  # uniform: var 1/3
+    again = gan.sample_latent(5000, 100, latent="uniform",
+                              generator=torch.Generator().manual_seed(0))
+    assert torch.equal(z, again)
+    normal = gan.sample_latent(5000, 100, generator=torch.Generator().manual_seed(0))
+    assert normal.abs().max() > 1  # the default is a standard normal
+    with pytest.raises(ValueError, match="latent must be one of"):
+        gan.sample_latent(3, 2, latent="gaussian")
+    with pytest.raises(ValueError, match="latent must be one of"):
+        gan.ConvGenerator(latent="gaussian")
+
+
+class _Recorder(torch.nn.Module):
+    """A generator that remembers the noise it is given."""
+
+    def __init__(self, latent):
+        super().__init__()
+        self.latent_dim, self.latent = 4, latent
+        self.layer = torch.nn.Linear(4, 2)
+        self.seen = []
+
+    def forward(self, z):
+        self.seen.append(z.detach().clone())
+        return self.layer(z)
+
+
+@pytest.mark.parametrize("latent", ["uniform", "normal"])
+def test_train_gan_and_generate_draw_z_from_the_generators_distribution(latent):
+    G = _Recorder(latent)
+    gan.train_gan(G, gan.MLPDiscriminator(2, (8,)), gan.sample_ring(64, seed=0),
+                  num_steps=20, batch_size=32, seed=0)
+    gan.generate(G, 200, seed=0)
+    z = torch.cat(G.seen)
+    inside = bool(z.abs().max() <= 1)
+    assert inside == (latent == "uniform")
+
+
+def test_workshop_gan_trains_on_images_with_finite_losses():
+    """A few steps of the workshop's networks on 8x8 images in [-1, 1]: the
+    discriminator, much faster than the generator, learns to tell them apart."""
+    torch.manual_seed(0)
+    X = 2 * torch.rand(256, 1, 8, 8).round() - 1  # black-and-white noise images
+    G = gan.ConvGenerator(image_shape=(1, 8, 8))
+    D = gan.ConvDiscriminator((1, 8, 8))
+    history = gan.train_gan(G, D, X, num_steps=40, batch_size=32, lr_g=1e-6,
+                            lr_d=2e-3, seed=0)
+    assert all(math.isfinite(v) for v in history.d_loss + history.g_loss)
+    assert sum(history.d_loss[-5:]) / 5 < 0.5 * sum(history.d_loss[:5]) / 5
+    images = gan.generate(G, 10, seed=0)
+    assert images.shape == (10, 1, 8, 8) and images.abs().max() <= 1
 
 
 def test_generator_upsamples_with_transposed_convolutions_and_d_downsamples():

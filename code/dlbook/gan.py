@@ -1,14 +1,17 @@
 """Generative adversarial networks: a generator, a discriminator and their game.
 
-The generator ``G`` turns noise ``z ~ N(0, I)`` into a sample; the discriminator ``D``
-turns a sample into a logit, the log-odds that the sample is real. They play
+The generator ``G`` turns noise ``z`` (see :func:`sample_latent`) into a sample; the
+discriminator ``D`` turns a sample into a logit, the log-odds that the sample is real.
+They play
 
     min_G max_D  E_x[log D(x)] + E_z[log(1 - D(G(z)))]
 
 (chapter "Generative adversarial networks"). Two pairs of networks live here: small
 MLPs for points in the plane, where mode collapse can be seen and counted, and
-DCGAN-style convolutional networks for images, optionally told the class to draw. One
-training loop, :func:`train_gan`, serves both; it knows nothing of specific models.
+DCGAN-style convolutional networks for images (by default the workshop's lab: latent
+vectors of size 100, uniform in [-1, 1], and for 28x28 images a first layer
+``Linear(100, 3136)``), optionally told the class to draw. One training loop,
+:func:`train_gan`, serves both; it knows nothing of specific models.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ from torch import nn
 
 from dlbook.utils import get_device
 
-# --- a toy distribution: a ring of Gaussians ---------------------------------------
-
 
 def _positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -40,6 +41,41 @@ def _positive_float(name: str, value) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"{name} must be positive and finite, got {value}")
     return float(value)
+
+
+# --- the latent vector -----------------------------------------------------------
+
+LATENTS = ("normal", "uniform")
+
+
+def _check_latent(latent) -> str:
+    if latent not in LATENTS:
+        raise ValueError(f"latent must be one of {LATENTS}, got {latent!r}")
+    return latent
+
+
+def sample_latent(n: int, latent_dim: int, *, latent: str = "normal",
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw ``n`` noise vectors ``z``, the generator's input.
+
+    Args:
+        n: number of vectors.
+        latent_dim: size of each vector.
+        latent: ``"normal"`` for ``z ~ N(0, I)``; ``"uniform"`` for every entry
+            uniform in [-1, 1], as in the workshop's lab.
+        generator: a ``torch.Generator`` that fixes the draw.
+
+    Returns:
+        ``(n, latent_dim)`` float tensor.
+    """
+    _positive_int("n", n)
+    _positive_int("latent_dim", latent_dim)
+    if _check_latent(latent) == "uniform":
+        return 2 * torch.rand(n, latent_dim, generator=generator) - 1
+    return torch.randn(n, latent_dim, generator=generator)
+
+
+# --- a toy distribution: a ring of Gaussians ---------------------------------------
 
 
 def ring_centers(num_modes: int = 8, radius: float = 2.0) -> torch.Tensor:
@@ -145,14 +181,16 @@ class MLPGenerator(nn.Module):
         latent_dim: size of the noise vector ``z``.
         out_dim: size of a generated point.
         num_hiddens: widths of the hidden layers (ReLU).
+        latent: the distribution of ``z``, see :func:`sample_latent`.
     """
 
     num_classes = None
 
     def __init__(self, latent_dim: int = 2, out_dim: int = 2,
-                 num_hiddens: Sequence[int] = (128, 128)):
+                 num_hiddens: Sequence[int] = (128, 128), latent: str = "normal"):
         super().__init__()
         self.latent_dim = _positive_int("latent_dim", latent_dim)
+        self.latent = _check_latent(latent)
         self.out_dim = _positive_int("out_dim", out_dim)
         self.net = _mlp(latent_dim, out_dim, num_hiddens, nn.ReLU)
 
@@ -229,12 +267,16 @@ def _one_hot(labels: torch.Tensor | None, num_classes: int | None,
 
 
 class ConvGenerator(nn.Module):
-    """DCGAN generator: noise -> small feature maps -> two transposed convolutions.
+    """DCGAN generator, the workshop's: noise -> small feature maps -> two transposed
+    convolutions.
 
-    ``z -> linear -> BN -> ReLU -> convT(4, stride 2) -> BN -> ReLU -> convT(4,
-    stride 2) -> sigmoid``. Each transposed convolution doubles the height and the
-    width, ``H/4 -> H/2 -> H``, so the same class draws 8x8 digits and 28x28 MNIST.
-    Pixels come out in [0, 1], like the data.
+    ``z -> linear (no bias) -> BN -> LeakyReLU -> reshape (2 ch, H/4, W/4) -> convT(4,
+    stride 2) -> BN -> LeakyReLU -> convT(4, stride 2) -> tanh``. Each transposed
+    convolution doubles the height and the width, ``H/4 -> H/2 -> H``, so the same
+    class draws 8x8 digits and 28x28 MNIST; with the defaults on 28x28 the first layer
+    is the workshop's ``Linear(100, 64 * 7 * 7 = 3136)``. The layers followed by batch
+    normalisation have no bias, which the normalisation would subtract again. Pixels
+    come out in [-1, 1], the range of tanh: scale the data to match.
 
     Args:
         latent_dim: size of the noise vector ``z``.
@@ -243,29 +285,34 @@ class ConvGenerator(nn.Module):
             label is appended to ``z`` and the generator draws the class it is told.
         channels: feature maps after the first transposed convolution; the smallest
             feature map has twice as many.
+        latent: the distribution of ``z``, see :func:`sample_latent`;
+            :func:`train_gan` and :func:`generate` draw from it.
     """
 
-    def __init__(self, latent_dim: int = 32, image_shape: Sequence[int] = (1, 8, 8),
-                 num_classes: int | None = None, channels: int = 64):
+    def __init__(self, latent_dim: int = 100, image_shape: Sequence[int] = (1, 28, 28),
+                 num_classes: int | None = None, channels: int = 32,
+                 latent: str = "uniform"):
         super().__init__()
         self.latent_dim = _positive_int("latent_dim", latent_dim)
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_classes(num_classes)
+        self.latent = _check_latent(latent)
         _positive_int("channels", channels)
         c, h, w = self.image_shape
         self._start = (2 * channels, h // 4, w // 4)
         in_features = latent_dim + (num_classes or 0)
         self.project = nn.Sequential(
-            nn.Linear(in_features, math.prod(self._start)),
+            nn.Linear(in_features, math.prod(self._start), bias=False),
             nn.BatchNorm1d(math.prod(self._start)),
-            nn.ReLU(),
+            nn.LeakyReLU(0.2),
         )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1),
+            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1,
+                               bias=False),
             nn.BatchNorm2d(channels),
-            nn.ReLU(),  # (batch, channels, H/2, W/2)
+            nn.LeakyReLU(0.2),  # (batch, channels, H/2, W/2)
             nn.ConvTranspose2d(channels, c, 4, stride=2, padding=1),
-            nn.Sigmoid(),  # (batch, c, H, W)
+            nn.Tanh(),  # (batch, c, H, W)
         )
 
     def forward(self, z: torch.Tensor,
@@ -282,10 +329,10 @@ class ConvGenerator(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-    """DCGAN discriminator: two strided convolutions, then one logit.
+    """DCGAN discriminator, the generator's mirror: two strided convolutions, one logit.
 
-    ``x -> conv(4, stride 2) -> LeakyReLU -> conv(4, stride 2) -> LeakyReLU ->
-    linear``. Each strided convolution halves the height and the width,
+    ``x -> conv(4, stride 2) -> LeakyReLU -> dropout -> conv(4, stride 2) -> LeakyReLU
+    -> dropout -> linear``. Each strided convolution halves the height and the width,
     ``H -> H/2 -> H/4``; there is no pooling. Unlike DCGAN's, this discriminator has
     no batch normalisation: :func:`train_gan` shows it real and generated images in
     one batch, and shared batch statistics would blur the difference it must find.
@@ -299,20 +346,27 @@ class ConvDiscriminator(nn.Module):
             classes of the labels it is given.
         channels: feature maps after the first convolution; the second has twice as
             many.
+        dropout: probability of zeroing a feature during training.
     """
 
-    def __init__(self, image_shape: Sequence[int] = (1, 8, 8),
-                 num_classes: int | None = None, channels: int = 64):
+    def __init__(self, image_shape: Sequence[int] = (1, 28, 28),
+                 num_classes: int | None = None, channels: int = 32,
+                 dropout: float = 0.3):
         super().__init__()
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_classes(num_classes)
         _positive_int("channels", channels)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
         c, h, w = self.image_shape
         self.features = nn.Sequential(
             nn.Conv2d(c, channels, 4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),  # (batch, channels, H/2, W/2)
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),  # (batch, channels, H/2, W/2)
             nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),  # (batch, 2 channels, H/4, W/4)
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),  # (batch, 2 channels, H/4, W/4)
             nn.Flatten(),
         )
         num_features = 2 * channels * (h // 4) * (w // 4)
@@ -380,6 +434,11 @@ def _conditional(model: nn.Module) -> bool:
     return getattr(model, "num_classes", None) is not None
 
 
+def _latent(generator: nn.Module) -> str:
+    """The distribution of ``z`` the generator was built for; ``"normal"`` if unsaid."""
+    return _check_latent(getattr(generator, "latent", "normal"))
+
+
 def _call(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None):
     """``model(x)``, or ``model(x, labels)`` for a conditional network."""
     return model(x) if labels is None else model(x, labels)
@@ -392,8 +451,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
               seed: int = 0, device=None, progress: bool = False) -> GANHistory:
     """Train a GAN by alternating one Adam step of ``D`` and one of ``G``.
 
-    Each step draws a mini-batch of real samples and as many noise vectors, and
-    generates a fake from each. ``D`` takes a step on :func:`discriminator_loss` (the
+    Each step draws a mini-batch of real samples and as many noise vectors (from the
+    generator's ``latent`` distribution, see :func:`sample_latent`), and generates a
+    fake from each. ``D`` takes a step on :func:`discriminator_loss` (the
     max of the game), then ``G`` takes one on :func:`generator_loss` against the
     updated ``D`` (the min). When the networks are conditional (``num_classes`` set)
     both get the labels ``y`` of the real batch: the generator draws a fake of each
@@ -401,9 +461,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
 
     Args:
         generator: maps ``(batch, latent_dim)`` noise [and labels] to samples; has a
-            ``latent_dim`` attribute.
+            ``latent_dim`` attribute, and a ``latent`` one unless ``z`` is normal.
         discriminator: maps samples [and labels] to logits ``(batch,)``.
-        X: the real data, ``(N, ...)``.
+        X: the real data, ``(N, ...)``, in the range of the generator's output
+            ([-1, 1] for :class:`ConvGenerator`).
         y: labels ``(N,)``; needed exactly when the networks are conditional.
         num_steps: number of (D step, G step) pairs.
         batch_size: real samples per step, and fakes per step.
@@ -446,6 +507,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     if ema_decay is not None and not 0 < ema_decay < 1:
         raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay}")
 
+    latent = _latent(generator)
+
     device = get_device(device)
     generator.to(device).train()
     discriminator.to(device).train()
@@ -461,7 +524,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor,
     for step in range(1, num_steps + 1):
         idx = torch.randint(len(X), (batch_size,), generator=rng)
         real = X[idx].to(device)
-        z = torch.randn(batch_size, generator.latent_dim, generator=rng).to(device)
+        z = sample_latent(batch_size, generator.latent_dim, latent=latent,
+                          generator=rng).to(device)
         labels = y[idx].to(device) if conditional else None
         fake = _call(generator, z, labels)
 
@@ -509,14 +573,15 @@ def generate(generator: nn.Module, n: int, labels: torch.Tensor | None = None, *
     """Draw ``n`` samples from a trained generator, in evaluation mode, on the CPU.
 
     Args:
-        generator: a generator with a ``latent_dim`` attribute.
+        generator: a generator with a ``latent_dim`` attribute (and ``latent``, the
+            distribution of ``z``, unless it is normal).
         n: number of samples.
         labels: ``(n,)`` classes to draw, for a conditional generator.
         seed: fixes the noise.
     """
     _positive_int("n", n)
     g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, generator.latent_dim, generator=g)
+    z = sample_latent(n, generator.latent_dim, latent=_latent(generator), generator=g)
     device = next(generator.parameters()).device
     was_training = generator.training
     generator.eval()
