@@ -106,7 +106,11 @@ def test_kfold_explains_common_mistakes():
         folds = _right_kfold(n, k, seed)
         return [folds[0]] + [(t, np.append(h, folds[0][1][0])) for t, h in folds[1:]]
 
+    def swapped(n, k, seed=0):
+        return [(h, t) for t, h in _right_kfold(n, k, seed)]
+
     cases = {
+        "the pairs look swapped": swapped,
         "never holds out example": drops_remainder,
         "trains on examples it holds out": trains_on_everything,
         "differ by at most one": uneven,

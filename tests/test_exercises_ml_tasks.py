@@ -62,6 +62,7 @@ def test_abnormal_beats_truth_and_solution_pass(ecg):
 def test_abnormal_beats_explain_what_is_wrong(ecg):
     none = check_abnormal_beats(np.zeros(ecg.num_beats, dtype=bool), ecg)
     assert not none and "no beat is flagged" in str(none)
+    assert "precision 0%" not in str(none)  # nothing flagged: no precision to report
 
     every = check_abnormal_beats(np.ones(ecg.num_beats, dtype=bool), ecg)
     assert not every and "raise the threshold" in str(every)

@@ -107,6 +107,10 @@ def _check_folds(folds, n: int, k: int, fb: Feedback) -> bool:
         fb.fail(f"{where} never holds out example(s) {missing}: every example must be "
                 "held out once (did the last fold lose the remainder of n / k?).")
         return False
+    if k > 2 and (counts == k - 1).all():
+        fb.fail(f"{where} holds out every example in k - 1 = {k - 1} folds: the pairs "
+                "look swapped, each must be (train_idx, held_out_idx).")
+        return False
     if (counts > 1).any():
         fb.fail(f"{where} holds out example(s) {np.flatnonzero(counts > 1).tolist()} "
                 "in more than one fold: the held-out folds must not overlap.")

@@ -14,7 +14,7 @@ PROBLEMS = {
     "price of a flat from its area and district": (
         "regression", "the output is one real number."),
     "which of 10 digits an 8x8 image shows": (
-        "classification", "the output is one of k = 10 categories."),
+        "classification", "the output is one of K = 10 categories."),
     "the text of a scanned page": (
         "transcription", "unstructured pixels become a sequence of symbols (OCR)."),
     "an English sentence into Polish": (
@@ -79,9 +79,11 @@ def check_abnormal_beats(flags, ecg) -> Feedback:
     false_alarms = int(np.sum(flags & ~truth))
     recall = found / max(int(truth.sum()), 1)
     precision = found / max(int(flags.sum()), 1)
+    # Precision, the share of the flagged beats that are abnormal, needs a flagged beat.
+    precision_text = (f"precision {precision:.0%}" if flags.any()
+                      else "no precision without a flagged beat")
     fb.note(f"found {found} of {int(truth.sum())} abnormal beats (recall "
-            f"{recall:.0%}), with {false_alarms} false alarm(s) (precision "
-            f"{precision:.0%}).")
+            f"{recall:.0%}), with {false_alarms} false alarm(s) ({precision_text}).")
     if not flags.any():
         fb.fail("no beat is flagged yet.")
     elif recall < 0.9:
