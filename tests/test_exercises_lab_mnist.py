@@ -51,3 +51,12 @@ def test_most_confused_finds_the_largest_off_diagonal_cell():
     assert "pair" in str(check_most_confused(3, CONFUSION))
     with pytest.raises(ValueError, match="square"):
         check_most_confused((0, 1), np.zeros((2, 3)))
+
+
+def test_most_confused_accepts_any_of_tied_pairs():
+    tied = np.array([[9, 1, 0], [0, 8, 1], [1, 0, 7]])
+    for pair in [(0, 1), (1, 2), (2, 0)]:
+        fb = check_most_confused(pair, tied)
+        assert fb and "1 test image of" in str(fb) and "2 other pairs are" in str(fb)
+    fb = check_most_confused((1, 0), CONFUSION)
+    assert "3 test images" in str(fb) and "other pair" not in str(fb)

@@ -2,8 +2,9 @@
 
 A grid lists a few values for each hyperparameter and tries every combination. Random
 search draws every hyperparameter of every trial from a distribution (Bergstra and
-Bengio, 2012), so that with the same number of trials each hyperparameter takes as many
-distinct values as there are trials. Both return a list of settings, one dict
+Bengio, 2012), so that with the same number of trials a continuous hyperparameter takes
+as many distinct values as there are trials (an integer or a choice, as many as its
+range allows), where a grid gives each only a few. Both return a list of settings, one dict
 ``{name: value}`` per trial, to train and score in any loop. Taught in "Activations and
 hyperparameters".
 """

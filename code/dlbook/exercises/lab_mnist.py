@@ -86,8 +86,14 @@ def check_most_confused(answer, confusion: np.ndarray) -> Feedback:
     off = confusion.copy()
     np.fill_diagonal(off, 0)
     best = off.max()
+    ties = int((off == best).sum())
     if off[true, pred] == best:
-        return fb.note(f"{best} test images of a {true} were read as a {pred}.")
+        images = "test image" if best == 1 else "test images"
+        fb.note(f"{best} {images} of a {true} were read as a {pred}.")
+        if ties > 1:
+            others = ("1 other pair is" if ties == 2 else f"{ties - 1} other pairs are")
+            fb.note(f"{others} confused as often: any of them is right.")
+        return fb
     fb.fail(f"{off[true, pred]} images of a {true} were read as a {pred}; "
             f"some pair has {best}.")
     if off[pred, true] == best:
