@@ -270,8 +270,8 @@ class ConvGenerator(nn.Module):
     """DCGAN generator, the workshop's: noise -> small feature maps -> two transposed
     convolutions.
 
-    ``z -> linear (no bias) -> BN -> LeakyReLU -> reshape (2 ch, H/4, W/4) -> convT(4,
-    stride 2) -> BN -> LeakyReLU -> convT(4, stride 2) -> tanh``. Each transposed
+    ``z -> linear (no bias) -> BN -> LeakyReLU -> reshape (2 * channels, H/4, W/4)
+    -> convT(4, stride 2) -> BN -> LeakyReLU -> convT(4, stride 2) -> tanh``. Each transposed
     convolution doubles the height and the width, ``H/4 -> H/2 -> H``, so the same
     class draws 8x8 digits and 28x28 MNIST; with the defaults on 28x28 the first layer
     is the workshop's ``Linear(100, 64 * 7 * 7 = 3136)``. The layers followed by batch

@@ -60,12 +60,28 @@ def as_array(name: str, value) -> np.ndarray:
     return arr
 
 
+def unanswered(fb: Feedback, **answers) -> bool:
+    """Fail ``fb`` with one message if any answer is still a placeholder (``...`` or
+    ``None``), naming every such answer; ``False`` when all are answered."""
+    names = [name for name, value in answers.items() if value is None or value is ...]
+    if not names:
+        return False
+    if len(names) == 1:
+        fb.fail(f"{names[0]} is still the placeholder ...: replace it with your "
+                "answer.")
+    else:
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        fb.fail(f"{listed} are still the placeholder ...: replace them with your "
+                "answers.")
+    return True
+
+
 def check_close(exercise: str, name: str, answer, expected, *, rtol: float = 1e-4,
                 atol: float = 1e-6, hint: str = "") -> Feedback:
     """Compare a numeric answer with the expected one: shape first, then values."""
     fb = Feedback(exercise)
-    if answer is None or answer is Ellipsis:
-        return fb.fail(f"{name} is still the placeholder: replace it with your answer.")
+    if unanswered(fb, **{name: answer}):
+        return fb
     got, want = as_array(name, answer), as_array("expected", expected)
     if got.shape != want.shape:
         return fb.fail(f"{name} has shape {got.shape}, expected {want.shape}.")

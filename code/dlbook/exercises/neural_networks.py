@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback, as_array, unanswered
 from dlbook.neurons import GATES, INPUTS
 
 # Pre-activations closer to 0 than this are too fragile to count as a decision.
@@ -35,21 +35,6 @@ def _shaped(fb: Feedback, name: str, value, shapes: Sequence[tuple[int, ...]],
         fb.fail(f"{name} contains NaN or infinite values.")
         return None
     return arr.reshape(shapes[0])
-
-
-def _unanswered(fb: Feedback, **answers) -> bool:
-    """Fail ``fb`` with one message if any answer is still a placeholder."""
-    names = [name for name, value in answers.items() if value is None or value is ...]
-    if not names:
-        return False
-    if len(names) == 1:
-        fb.fail(f"{names[0]} is still the placeholder ...: replace it with your "
-                "answer.")
-    else:
-        listed = ", ".join(names[:-1]) + " and " + names[-1]
-        fb.fail(f"{listed} are still the placeholder ...: replace them with your "
-                "answers.")
-    return True
 
 
 def _all_zero(fb: Feedback, arrays: Sequence[np.ndarray]) -> bool:
@@ -104,7 +89,7 @@ def check_gate_weights(gate: str, w, b) -> Feedback:
         raise ValueError(f"gate must be one of {sorted(GATES)}, got {gate!r}")
     gate = gate.upper()
     fb = Feedback(f"a perceptron that computes {gate}")
-    if _unanswered(fb, w=w, b=b):
+    if unanswered(fb, w=w, b=b):
         return fb
     w = _shaped(fb, "w", w, [(2,)], "one weight per input")
     b = _shaped(fb, "b", b, [(), (1,)], "one number")
@@ -133,7 +118,7 @@ def check_xor_weights(W1, b1, W2, b2) -> Feedback:
         b2: output bias, a number or shape ``(1,)``.
     """
     fb = Feedback("a 2-2-1 network that computes XOR")
-    if _unanswered(fb, W1=W1, b1=b1, W2=W2, b2=b2):
+    if unanswered(fb, W1=W1, b1=b1, W2=W2, b2=b2):
         return fb
     W1 = _shaped(fb, "W1", W1, [(2, 2)], "one row of two input weights per hidden unit")
     b1 = _shaped(fb, "b1", b1, [(2,)], "one bias per hidden unit")
@@ -172,7 +157,7 @@ def check_num_parameters(layer_sizes: Sequence[int], answer) -> Feedback:
         raise ValueError(f"layer_sizes must hold at least two positive ints, got "
                          f"{layer_sizes!r}")
     fb = Feedback(f"parameters of the network {' -> '.join(map(str, sizes))}")
-    if _unanswered(fb, **{"your count": answer}):
+    if unanswered(fb, **{"your count": answer}):
         return fb
     got = as_array("answer", answer)
     if got.shape != ():
