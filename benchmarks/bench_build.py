@@ -46,6 +46,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from bookfiles import has_code, jb_flags, source_of, toc_entries  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 EXECUTING = re.compile(r"^(\S+\.(?:md|ipynb)): Executing notebook using")
@@ -97,42 +100,12 @@ def make_copy(scratch: Path) -> Path:
     return copy
 
 
-def jb_flags() -> list[str]:
-    """The flags ``make book`` gives the build (``JB_FLAGS`` in the Makefile)."""
-    match = re.search(r"^JB_FLAGS\s*:?=\s*(.*)$", (ROOT / "Makefile").read_text(),
-                      re.MULTILINE)
-    if not match:
-        sys.exit("the Makefile defines no JB_FLAGS: cannot build as `make book` does")
-    return match.group(1).split()
-
-
 # --- the table of contents ---------------------------------------------------------
-
-def source_of(root: Path, entry: str) -> Path | None:
-    for suffix in ("", ".md", ".ipynb"):
-        path = root / f"{entry}{suffix}"
-        if path.is_file():
-            return path
-    return None
-
-
-def toc_entries(node) -> list[str]:
-    """Every file of a Jupyter Book toc, in reading order."""
-    files = []
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if key in node:
-                files.append(str(node[key]))
-        for key in ("parts", "chapters", "sections"):
-            for child in node.get(key) or []:
-                files.extend(toc_entries(child))
-    return files
-
 
 def prune_toc(node, root: Path):
     """The toc without the entries whose file does not exist (yet)."""
     if isinstance(node, dict):
-        if "file" in node and source_of(root, str(node["file"])) is None:
+        if "file" in node and source_of(str(node["file"]), root) is None:
             return None
         out = dict(node)
         for key in ("parts", "chapters", "sections"):
@@ -146,13 +119,6 @@ def prune_toc(node, root: Path):
             return None  # a part left without chapters
         return out
     return node
-
-
-def has_code(path: Path) -> bool:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".ipynb":
-        return '"cell_type": "code"' in text
-    return re.search(r"^`{3,}\{code-cell\}", text, re.MULTILINE) is not None
 
 
 # --- the two edits -----------------------------------------------------------------
@@ -348,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the scratch copy and its logs")
     args = parser.parse_args(argv)
 
-    flags = jb_flags()
+    try:
+        flags = jb_flags()
+    except ValueError as err:
+        sys.exit(f"{err}: cannot build as `make book` does")
     scratch = Path(tempfile.mkdtemp(prefix="dlbook-bench-"))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up
     try:
@@ -376,12 +345,12 @@ def _bench(args, flags: list[str], scratch: Path) -> int:
         toc_path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
         flags = [*flags, "--toc", str(toc_path)]
     entries = toc_entries(toc)
-    missing = [e for e in entries if source_of(copy, e) is None]
+    missing = [e for e in entries if source_of(e, copy) is None]
     if missing:
         print(f"the toc lists chapters that do not exist: {', '.join(missing)}\n"
               "(--existing-only leaves them out)", file=sys.stderr)
         return 2
-    chapters = [str(source_of(copy, e).relative_to(copy)) for e in entries]
+    chapters = [str(source_of(e, copy).relative_to(copy)) for e in entries]
     notebooks = [c for c in chapters if has_code(copy / c)]
     if not notebooks:
         print("no chapter in the toc has code cells: nothing to measure",

@@ -4,6 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from helpers.strategies import FAST, QUICK, tensors
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dlbook import activations as act
 
@@ -84,7 +87,7 @@ def test_bad_inputs_raise():
         act.softmax(torch.tensor(1.0))
     with pytest.raises(TypeError, match="z must be a tensor or numbers"):
         act.sigmoid("abc")
-    with pytest.raises(ValueError, match="negative_slope must be a number in"):
+    with pytest.raises(ValueError, match=r"negative_slope must be in \[0, 1\)"):
         act.leaky_relu(torch.zeros(2), negative_slope=-0.1)
     with pytest.raises(ValueError, match="activation must be one of"):
         act.activation_module("swish")
@@ -165,9 +168,78 @@ def test_layer_gradient_norms_checks_the_batch_before_the_pass():
                                  torch.zeros(4, dtype=torch.long))
     with pytest.raises(TypeError, match="X must be a torch.Tensor, got list"):
         act.layer_gradient_norms(net, [[0.0] * 4], torch.zeros(1, dtype=torch.long))
-    with pytest.raises(ValueError, match="y must be a batch"):
+    with pytest.raises(ValueError, match=r"y must have shape \(batch, ...\)"):
         act.layer_gradient_norms(net, torch.rand(1, 4), torch.tensor(0))
     with pytest.raises(ValueError, match="X must have 4 features"):
         act.layer_gradient_norms(nn.Linear(4, 2), torch.rand(3, 5),
                                  torch.zeros(3, dtype=torch.long))
     assert all(p.grad is None for p in net.parameters())
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+ACTIVATION_PAIRS = [("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("relu", torch.relu),
+                    ("leaky_relu", lambda z: torch.nn.functional.leaky_relu(z, 0.01))]
+
+
+@QUICK
+@given(z=tensors(), pair=st.sampled_from(ACTIVATION_PAIRS))
+def test_activations_and_their_derivatives_match_autograd(z, pair):
+    name, reference = pair
+    z = z.double()
+    if name in ("relu", "leaky_relu"):
+        z = torch.where(z.abs() < 1e-3, torch.full_like(z, 0.5), z)  # no kink at 0
+    assert getattr(act, name)(z).shape == z.shape
+    assert torch.allclose(getattr(act, name)(z), reference(z), atol=1e-6)
+    leaf = z.clone().requires_grad_(True)
+    reference(leaf).sum().backward()
+    assert torch.allclose(getattr(act, f"d_{name}")(z), leaf.grad, atol=1e-6)
+
+
+@QUICK
+@given(z=tensors(max_dims=2, low=-30, high=30))
+def test_softmax_and_its_jacobian(z):
+    z = z.double()
+    p = act.softmax(z)
+    assert torch.allclose(p, torch.softmax(z, dim=-1), atol=1e-9)
+    assert torch.allclose(p.sum(dim=-1), torch.ones(z.shape[:-1], dtype=z.dtype))
+    if z.dim() == 1:
+        J = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=-1), z)
+        assert torch.allclose(act.softmax_jacobian(z), J, atol=1e-9)
+
+
+@QUICK
+@given(name=st.text(max_size=8).filter(lambda s: s not in ("relu", "tanh", "sigmoid",
+                                                             "leaky_relu")))
+def test_activation_module_rejects_unknown_names(name):
+    with pytest.raises(ValueError, match="activation must be one of"):
+        act.activation_module(name)
+
+
+@FAST
+@given(num_inputs=st.integers(1, 6), hiddens=st.lists(st.integers(1, 6), max_size=3),
+       num_outputs=st.integers(1, 4), batch=st.integers(1, 5),
+       activation=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu"]))
+def test_deep_mlp_maps_inputs_to_outputs(num_inputs, hiddens, num_outputs, batch,
+                                         activation):
+    net = act.deep_mlp(num_inputs, hiddens, num_outputs, activation=activation)
+    assert net(torch.rand(batch, num_inputs)).shape == (batch, num_outputs)
+
+
+@QUICK
+@given(num_inputs=st.one_of(st.integers(max_value=0), st.floats(1, 3), st.none()))
+def test_deep_mlp_rejects_bad_input_sizes(num_inputs):
+    with pytest.raises((TypeError, ValueError), match="num_inputs"):
+        act.deep_mlp(num_inputs, (3,), 2)
+
+
+def test_deep_mlp_names_a_bad_num_hiddens():
+    with pytest.raises((TypeError, ValueError), match="num_hiddens"):
+        act.deep_mlp(2, 3, 2)
+
+
+def test_layer_gradient_norms_names_inputs_of_the_wrong_width():
+    net = act.deep_mlp(4, (3,), 2)
+    with pytest.raises(ValueError, match="X"):
+        act.layer_gradient_norms(net, torch.rand(5, 3), torch.zeros(5, dtype=torch.long))

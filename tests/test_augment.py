@@ -2,7 +2,11 @@
 
 import pytest
 import torch
+from helpers.strategies import FAST
+from hypothesis import given
+from hypothesis import strategies as st
 
+import dlbook.augment
 from dlbook.augment import (
     augment,
     augment_dataset,
@@ -185,3 +189,37 @@ def test_augment_dataset_rejects_mismatched_labels_and_bad_copies():
         augment_dataset(X, torch.zeros(3, dtype=torch.long))
     with pytest.raises(ValueError, match="copies must be a non-negative int"):
         augment_dataset(X, torch.zeros(4, dtype=torch.long), copies=-1)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@FAST
+@given(n=st.integers(1, 4), side=st.integers(4, 10), copies=st.integers(0, 3),
+       seed=st.integers(0, 100))
+def test_augment_dataset_keeps_labels_and_counts(n, side, copies, seed):
+    X, y = torch.rand(n, 1, side, side), torch.arange(n)
+    X_aug, y_aug = dlbook.augment.augment_dataset(X, y, copies=copies, seed=seed)
+    assert X_aug.shape == (n * (copies + 1), 1, side, side)
+    assert torch.equal(y_aug, y.repeat(copies + 1))
+    assert torch.equal(X_aug[:n], X), "the originals come first, unchanged"
+    again = dlbook.augment.augment_dataset(X, y, copies=copies, seed=seed)[0]
+    assert torch.equal(again, X_aug), "one seed, one augmentation"
+
+
+@FAST
+@given(n=st.integers(2, 4), which=st.sampled_from(["angles", "shifts"]))
+def test_rotate_and_shift_rejects_parameters_of_another_length(n, which):
+    X = torch.rand(n, 1, 6, 6)
+    angles, shifts = torch.zeros(n), torch.zeros(n, 2)
+    if which == "angles":
+        angles = torch.zeros(n - 1)
+    else:
+        shifts = torch.zeros(n)
+    with pytest.raises(ValueError, match=which):
+        dlbook.augment.rotate_and_shift(X, angles, shifts)
+
+
+def test_augment_dataset_rejects_labels_of_another_length():
+    with pytest.raises(ValueError, match="y must"):
+        dlbook.augment.augment_dataset(torch.rand(4, 1, 6, 6), torch.zeros(3, dtype=torch.long))

@@ -5,8 +5,9 @@ import random
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from helpers.strategies import FAST, QUICK
 
 from dlbook.autograd import MLP, Neuron, Value
 
@@ -345,3 +346,76 @@ def test_sigmoid_is_stable_for_large_inputs():
         s = v.sigmoid()
         s.backward()
         assert math.isfinite(s.data) and math.isfinite(v.grad)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+UNARY = ["tanh", "exp", "relu", "sigmoid", "neg", "square"]
+BINARY = ["+", "-", "*", "/"]
+
+
+@st.composite
+def expressions(draw, depth=3):
+    """A random expression tree over two inputs, as nested tuples."""
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(["a", "b"]))
+    if draw(st.booleans()):
+        return (draw(st.sampled_from(UNARY)), draw(expressions(depth=depth - 1)))
+    return (draw(st.sampled_from(BINARY)), draw(expressions(depth=depth - 1)),
+            draw(expressions(depth=depth - 1)))
+
+
+def evaluate_tree(tree, env, torch_mode):
+    if isinstance(tree, str):
+        return env[tree]
+    op, *args = tree
+    vals = [evaluate_tree(a, env, torch_mode) for a in args]
+    if op in BINARY:
+        x, y = vals
+        if op == "+":
+            return x + y
+        if op == "-":
+            return x - y
+        if op == "*":
+            return x * y
+        return x / (y * y + 1)  # a denominator away from 0
+    (x,) = vals
+    if op == "neg":
+        return -x
+    if op == "square":
+        return x ** 2
+    if op == "exp":
+        x = x.tanh()  # keep exp in range
+        return torch.exp(x) if torch_mode else x.exp()
+    if torch_mode:
+        return {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[op](x)
+    return getattr(x, op)()
+
+
+@FAST
+@given(tree=expressions(), a=st.floats(-2, 2), b=st.floats(-2, 2))
+def test_value_gradients_match_torch(tree, a, b):
+    assume(abs(a) > 1e-3 and abs(b) > 1e-3)  # no relu kink at 0
+    va, vb = Value(a), Value(b)
+    out = evaluate_tree(tree, {"a": va, "b": vb}, torch_mode=False)
+    ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    ref = evaluate_tree(tree, {"a": ta, "b": tb}, torch_mode=True)
+    if not isinstance(out, Value):
+        return  # the tree is a bare input
+    out.backward()
+    ref.backward()
+    assert math.isclose(out.data, ref.item(), rel_tol=1e-9, abs_tol=1e-9)
+    for v, t in ((va, ta), (vb, tb)):
+        grad = 0.0 if t.grad is None else t.grad.item()
+        assert math.isclose(v.grad, grad, rel_tol=1e-7, abs_tol=1e-9)
+
+
+@QUICK
+@given(data_=st.one_of(st.text(max_size=3), st.none(), st.lists(st.floats(), max_size=2)))
+def test_value_holds_numbers_only(data_):
+    with pytest.raises(TypeError, match="Value holds a number"):
+        Value(data_)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        Value(1.0) + data_

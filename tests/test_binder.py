@@ -8,6 +8,8 @@ import ast
 import importlib.metadata
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -142,6 +144,31 @@ def test_post_build_installs_dlbook_from_the_repository():
     text = post_build.read_text(encoding="utf-8")
     assert text.startswith("#!/bin/bash\n")
     assert re.search(r"^python -m pip install .*--no-deps \.$", text, re.MULTILINE), text
+
+
+def test_post_build_installs_dlbook_and_leaves_the_repository_clean(tmp_path):
+    """Run as Binder runs it, in a copy of the repository; its ``python`` installs into
+    a scratch folder (offline: no index, the build backend of this environment)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "code", repo / "code",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "binder"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, repo / name)
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    stub = tmp_path / "bin" / "python"
+    stub.parent.mkdir()
+    stub.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@" --no-build-isolation '
+                    f'--no-index --quiet --target "{tmp_path / "site"}"\n')
+    stub.chmod(0o755)
+    run = subprocess.run([str(repo / "binder" / "postBuild")], cwd=repo,
+                         env={**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "site" / "dlbook" / "__init__.py").exists(), "dlbook not installed"
+    after = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    left = sorted(set(after) - set(before))
+    assert not left, f"postBuild left {left[:4]} ({len(left)} files and folders)"
 
 
 def test_runtime_is_the_tested_python():

@@ -3,7 +3,9 @@
 Each book has the project's ``_config.yml`` and is built by ``tools/build_book.py``
 with the flags of ``make book``, so what fails here fails the real build:
 
-* a cell that raises fails the build, naming the chapter and showing the cell;
+* a cell that raises fails the build, naming the chapter and showing the cell; so
+  does a cell whose kernel dies (killed, out of memory) while another chapter runs;
+* a second build of a book started while one runs waits for it (a lock file);
 * a broken internal link, a missing image or figure fails it, naming the chapter;
 * a page in book/ that the toc forgets fails it; Markdown outside book/ (a tool's
   README, notes) is never read;
@@ -27,10 +29,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers.book import page_alt_problems
+from helpers.book import page_alt_problems, tool
 from helpers.tinybook import chapter, code_cell, finish, kill, make_book, start_build
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # Sphinx builds: ~10 s each
+build_book = tool("build_book")
 
 GOOD = chapter("Good", "A chapter that runs.\n", code_cell('print("good", 2 + 2)'))
 
@@ -41,6 +44,17 @@ BROKEN = chapter(
     code_cell("""
         weights = [0.5, 0.25]
         total = sum(weights) / (len(weights) - 2)  # a division by zero
+    """),
+    code_cell('print("never reached")'),
+)
+
+DIES = chapter(
+    "Dies",
+    "The second cell kills its own kernel, as the out-of-memory killer would.\n",
+    code_cell('print("alive")'),
+    code_cell("""
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)
     """),
     code_cell('print("never reached")'),
 )
@@ -86,7 +100,7 @@ def add_stray_files(root: Path) -> None:
 def _faulty_books(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     books = {
         "raises": make_book(tmp_path_factory.mktemp("raises"),
-                            {"good": GOOD, "broken": BROKEN}),
+                            {"good": GOOD, "broken": BROKEN, "dies": DIES}),
         "links": make_book(tmp_path_factory.mktemp("links"),
                            {"good": GOOD, "links": LINKS, "figures": FIGURES,
                             "plots": PLOTS}),
@@ -220,8 +234,49 @@ def test_a_raising_cell_fails_the_build_naming_chapter_and_cell(faulty_builds):
     assert "The cell that raised:" in summary
     assert "total = sum(weights) / (len(weights) - 2)  # a division by zero" in summary
     assert "Error: ZeroDivisionError: float division by zero" in summary
-    assert "book/good.md" not in summary, "only the broken chapter is blamed"
+    assert "book/good.md" not in summary, "only the broken chapters are blamed"
     assert not (root / "_build" / "html" / "book" / "broken.html").exists()
+
+
+def test_a_kernel_that_dies_fails_the_build_naming_chapter_and_cell(faulty_builds):
+    code, log, root = faulty_builds("raises")  # dies.md runs beside broken.md
+    assert code != 0
+    assert "nbclient.exceptions.DeadKernelError" not in log, \
+        "a dead kernel is summarised, not a raw traceback"
+    summary = log[log.rindex("book build FAILED"):]
+    paragraph = summary[summary.index("chapter book/dies.md failed to execute."):]
+    paragraph = paragraph.split("\nchapter ")[0]
+    assert "The cell running when its kernel died:" in paragraph
+    assert "os.kill(os.getpid(), signal.SIGKILL)" in paragraph
+    assert 'print("alive")' not in paragraph, "the cell that was running, only"
+    assert re.search(r"Error: DeadKernelError: the kernel died \(out of memory, or "
+                     r"killed\) after using up to \d+ MB", paragraph), paragraph
+    assert "chapter book/broken.md failed to execute." in summary
+
+
+def test_a_second_build_waits_for_the_one_running(tmp_path):
+    import fcntl
+
+    root = make_book(tmp_path, {"good": GOOD})
+    lock = root / build_book.LOCK
+    lock.parent.mkdir(parents=True)
+    with open(lock, "w") as held:  # a build in progress, as far as the tool can tell
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242\n")
+        held.flush()
+        proc = start_build(root)
+        deadline = time.monotonic() + 120
+        while "waiting" not in (root / "build.log").read_text() \
+                and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = (root / "build.log").read_text()
+        assert proc.poll() is None, f"the build did not wait:\n{log[-3000:]}"
+        assert "another build of this book is running (process 4242): waiting" in log
+        assert "Executing notebook" not in log
+    code, log = finish(proc, root)  # the lock is released: the build goes ahead
+    assert code == 0, log[-3000:]
+    assert "the other build has finished: building" in log
+    assert (root / "_build" / "html" / "book" / "good.html").exists()
 
 
 def test_broken_links_and_missing_images_fail_the_build(faulty_builds):

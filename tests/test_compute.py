@@ -4,7 +4,12 @@ import math
 
 import pytest
 import torch
+from helpers.strategies import QUICK
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
 
+from dlbook import compute
 from dlbook.compute import matmul_flops, matmul_gflops, scaled_duration
 
 
@@ -15,7 +20,7 @@ def test_matmul_flops_counts_two_per_multiply_add():
 
 @pytest.mark.parametrize("bad", [0, -4, 2.5, True, "8"])
 def test_matmul_flops_rejects_non_positive_ints(bad):
-    with pytest.raises(ValueError, match="n must be a positive int"):
+    with pytest.raises((TypeError, ValueError), match="n must be a"):
         matmul_flops(bad)
 
 
@@ -88,3 +93,24 @@ def test_scaled_duration_is_inverse_in_the_rate():
 def test_scaled_duration_rejects_bad_arguments(args, error, message):
     with pytest.raises(error, match=message):
         scaled_duration(*args)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(n=st.integers(1, 30), m=st.integers(1, 30), k=st.integers(1, 30))
+def test_matmul_flops_agrees_with_torchs_flop_counter(n, m, k):
+    counter = FlopCounterMode(display=False)
+    with counter:
+        torch.rand(n, k) @ torch.rand(k, m)
+    assert compute.matmul_flops(n, m, k) == counter.get_total_flops()
+
+
+@QUICK
+@given(value=st.one_of(st.integers(max_value=0), st.floats(0.5, 3), st.text(max_size=2)),
+       which=st.sampled_from(["n", "m", "k"]))
+def test_matmul_flops_rejects_bad_sizes(value, which):  # None means "n" for m and k
+    sizes = {"n": 3, "m": 3, "k": 3, which: value}
+    with pytest.raises((TypeError, ValueError), match=which):
+        compute.matmul_flops(sizes["n"], sizes["m"], sizes["k"])

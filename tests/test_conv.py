@@ -5,7 +5,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from helpers.strategies import FAST, tensors
 
+from dlbook import conv
 from dlbook.conv import avg_pool2d, conv2d, conv_output_size, max_pool2d
 
 
@@ -97,9 +99,9 @@ def test_conv_output_size(n, k, s, p, want):
 def test_conv_output_size_rejects_bad_sizes():
     with pytest.raises(ValueError, match="kernel_size 5 is larger"):
         conv_output_size(3, 5)
-    with pytest.raises(ValueError, match="stride must be >= 1"):
+    with pytest.raises(ValueError, match="stride must be a positive int"):
         conv_output_size(8, 3, 0)
-    with pytest.raises(ValueError, match="padding must be >= 0"):
+    with pytest.raises(ValueError, match="padding must be non-negative"):
         conv_output_size(8, 3, 1, -1)
     with pytest.raises(TypeError, match="size must be an int"):
         conv_output_size(8.0, 3)
@@ -111,21 +113,68 @@ def test_conv2d_rejects_bad_input():
         conv2d(X, torch.randn(3, 1, 3, 3))
     with pytest.raises(ValueError, match=r"X must have shape \(batch, channels"):
         conv2d(torch.randn(2, 6, 6), K)
-    with pytest.raises(ValueError, match="K must be a tensor of shape"):
+    with pytest.raises(ValueError, match="K must have shape"):
         conv2d(X, torch.randn(2, 3, 3))
-    with pytest.raises(ValueError, match="single kernel"):
+    with pytest.raises(ValueError, match="one kernel for one image"):
         conv2d(torch.randn(6, 6), K)
     with pytest.raises(ValueError, match="one bias per kernel"):
         conv2d(X, K, torch.randn(2))
-    with pytest.raises(ValueError, match="stride must be >= 1"):
+    with pytest.raises(ValueError, match="stride must be a positive int"):
         conv2d(X, K, stride=0)
-    with pytest.raises(ValueError, match="padding must be >= 0"):
+    with pytest.raises(ValueError, match="padding must be non-negative"):
         conv2d(X, K, padding=-1)
-    with pytest.raises(TypeError, match="stride must be an int or a pair"):
+    with pytest.raises(TypeError, match="stride must be an int"):
         conv2d(X, K, stride=1.5)
     with pytest.raises(ValueError, match="larger than the padded input"):
         conv2d(torch.randn(1, 2, 2, 2), K)
     with pytest.raises(TypeError, match="X must be a torch.Tensor"):
         max_pool2d([[1.0]], 2)
-    with pytest.raises(ValueError, match="kernel_size must be >= 1"):
+    with pytest.raises(ValueError, match="kernel_size must be a positive int"):
         avg_pool2d(X, 0)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@st.composite
+def conv_problems(draw):
+    n, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    k = draw(st.integers(1, 3))
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 2))
+    h = draw(st.integers(max(1, k - 2 * padding), 7))
+    w = draw(st.integers(max(1, k - 2 * padding), 7))
+    g = torch.Generator().manual_seed(draw(st.integers(0, 99)))
+    X = torch.randn(n, c_in, h, w, generator=g, dtype=torch.float64)
+    K = torch.randn(c_out, c_in, k, k, generator=g, dtype=torch.float64)
+    b = torch.randn(c_out, generator=g, dtype=torch.float64) if draw(st.booleans()) else None
+    return X, K, b, stride, padding
+
+
+@FAST
+@given(problem=conv_problems())
+def test_conv2d_matches_torch(problem):
+    X, K, b, stride, padding = problem
+    got = conv.conv2d(X, K, b, stride=stride, padding=padding)
+    want = torch.nn.functional.conv2d(X, K, b, stride=stride, padding=padding)
+    assert got.shape == want.shape and torch.allclose(got, want, atol=1e-9)
+    assert got.shape[-1] == conv.conv_output_size(X.shape[-1], K.shape[-1], stride, padding)
+
+
+@FAST
+@given(X=tensors(min_dims=4, max_dims=4, max_side=6).filter(lambda t: min(t.shape[-2:]) >= 2),
+       kernel=st.integers(1, 2), kind=st.sampled_from(["max", "avg"]))
+def test_pooling_matches_torch(X, kernel, kind):
+    ours = getattr(conv, f"{kind}_pool2d")(X, kernel)
+    theirs = getattr(torch.nn.functional, f"{kind}_pool2d")(X, kernel)
+    assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_conv2d_names_what_does_not_fit():
+    with pytest.raises(ValueError, match="K expects 1 input channels but X has 2"):
+        conv.conv2d(torch.rand(1, 2, 5, 5), torch.rand(3, 1, 3, 3))
+    with pytest.raises(ValueError, match="b must have shape"):
+        conv.conv2d(torch.rand(1, 1, 5, 5), torch.rand(3, 1, 3, 3), torch.rand(2))
+    with pytest.raises(ValueError, match="kernel_size 3 is larger than"):
+        conv.conv2d(torch.rand(1, 1, 2, 2), torch.rand(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="stride must be"):
+        conv.conv2d(torch.rand(1, 1, 5, 5), torch.rand(1, 1, 3, 3), stride=0)

@@ -5,6 +5,10 @@ import inspect
 import numpy as np
 import pytest
 import torch
+from helpers.strategies import FAST
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from dlbook import descent
 
@@ -195,3 +199,32 @@ def test_adam_defaults_are_torchs(surface):
     path = descent.adam(surface.grad, [-0.5, 2.0], lr=0.05, num_steps=25)
     want = run_torch(surface, lambda p: torch.optim.Adam(p, lr=0.05), [-0.5, 2.0], 25)
     np.testing.assert_allclose(path, want, rtol=1e-7, atol=1e-10)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@FAST
+@given(theta0=hnp.arrays(np.float64, st.integers(1, 4), elements=st.floats(-5, 5)),
+       method=st.sampled_from(["gradient_descent", "momentum", "adam"]),
+       num_steps=st.integers(1, 30))
+def test_optimisers_return_the_path_and_go_downhill(theta0, method, num_steps):
+    path = np.asarray(getattr(descent, method)(lambda th: 2 * th, theta0, lr=0.1,
+                                         num_steps=num_steps))
+    assert path.shape == (num_steps + 1, len(theta0))
+    assert np.array_equal(path[0], theta0)
+    assert np.all(np.isfinite(path))
+    if method == "gradient_descent":  # on x^2 plain descent shrinks every step
+        assert np.all(np.abs(path[-1]) <= np.abs(theta0) + 1e-12)
+
+
+@pytest.mark.parametrize("method", ["gradient_descent", "momentum", "adam"])
+def test_optimisers_reject_gradients_of_the_wrong_shape(method):
+    for bad in (lambda th: np.ones(1), lambda th: np.float64(1.0)):
+        with pytest.raises(ValueError, match="grad"):
+            getattr(descent, method)(bad, np.zeros(2), lr=0.1, num_steps=2)
+
+
+def test_line_fit_rejects_mismatched_data():
+    with pytest.raises(ValueError, match="x and y must"):
+        descent.LineFit(np.zeros(5), np.zeros(4))

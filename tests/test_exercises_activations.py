@@ -24,7 +24,9 @@ def test_sigmoid_derivative_right_answer():
     (-0.25, -0.1875, "sign wrong"),
     (0.25, 1 / 3, "e^-z"),
     (0.3, 0.2, "d_at_0 = 0.3 is not right"),
-    (None, 0.1875, "Replace the None placeholders"),
+    (..., 0.1875, "d_at_0 is still the placeholder ...: replace it"),
+    ([0.25, 0.25], 0.1875, "d_at_0 must be one number, got 2 numbers"),
+    ("0.25", 0.1875, "d_at_0 must be one number, not the text '0.25'"),
 ])
 def test_sigmoid_derivative_names_the_mistake(d0, d1, expected):
     fb = check_sigmoid_derivative(d0, d1)
@@ -48,7 +50,8 @@ def test_vanishing_factor_right_answer():
     (4.0 ** 10, "must be below 1"),
     (0.01, "is not the bound"),
     (0.25 ** 12, "replace every factor by its largest value"),
-    (None, "Replace the None placeholder"),
+    ("1e-6", "bound must be one number, not the text"),
+    ({"bound": 1e-6}, "bound must be one number, got the dict"),
 ])
 def test_vanishing_factor_names_the_mistake(factor, expected):
     fb = check_vanishing_factor(factor)
@@ -76,7 +79,13 @@ def test_output_activations_names_each_wrong_task():
 
 
 def test_output_activations_placeholders_and_bad_input():
-    fb = check_output_activations(dict.fromkeys(RIGHT))
-    assert not fb and messages(fb).count("no answer yet") == 4
-    with pytest.raises(TypeError, match="answers must be a dict"):
-        check_output_activations(["linear"])
+    fb = check_output_activations(dict.fromkeys(RIGHT, ...))
+    assert not fb and fb.pending and "run this cell" in messages(fb)
+    fb = check_output_activations({**RIGHT, "photo tags": ...})
+    assert not fb and not fb.pending and "'photo tags': no answer yet" in messages(fb)
+    fb = check_output_activations(["linear"])
+    assert not fb and "answers must be a dict such as" in messages(fb)
+    fb = check_output_activations({**RIGHT, "house price": 3})
+    assert not fb and "name of an activation, in quotes" in messages(fb)
+    fb = check_output_activations({**RIGHT, 3: "linear"})  # a key of another type
+    assert not fb and "key(s) 3, not asked for" in messages(fb)

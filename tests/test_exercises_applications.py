@@ -1,7 +1,10 @@
 """The IoU checker of the chapter "Applications of deep learning"."""
 
+import numpy as np
+import torch
+
 from dlbook.boxes import iou
-from dlbook.exercises.applications import check_iou
+from dlbook.exercises.applications import IOU_CASES, check_iou
 
 
 def right(a, b):
@@ -56,3 +59,27 @@ def test_placeholder_and_broken_functions_do_not_raise():
     # right on every case as given, but not when the two boxes swap places
     assert "symmetric" in str(check_iou(lambda a, b: right(a, b) if a <= b
                                         else right(a, b) + 1e-3))
+
+
+def test_an_exception_on_the_symmetry_pass_is_feedback_not_a_traceback():
+    calls = []
+
+    def fails_late(a, b):  # right on the first pass, raises when the boxes swap
+        calls.append((a, b))
+        if len(calls) > len(IOU_CASES):
+            raise ValueError("late failure")
+        return right(a, b)
+
+    fb = check_iou(fails_late)
+    assert not fb and "raised ValueError: late failure" in str(fb)
+
+
+def test_results_in_any_numeric_form_and_placeholders():
+    assert check_iou(lambda a, b: np.float32(right(a, b)))
+    assert check_iou(lambda a, b: torch.tensor(right(a, b)))
+    fb = check_iou(lambda a, b: str(right(a, b)))
+    assert not fb and "must be one number, not the text" in str(fb)
+    fb = check_iou(lambda a, b: None)
+    assert not fb and "returned None" in str(fb)
+    fb = check_iou(lambda a, b: ...)  # the chapter's untouched placeholder
+    assert not fb and fb.pending and "still returns the placeholder ..." in str(fb)

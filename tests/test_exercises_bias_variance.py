@@ -1,6 +1,7 @@
 """The checkers of the chapter "Learning scheme, bias and variance"."""
 
 import numpy as np
+import torch
 
 from dlbook.crossval import kfold_indices
 from dlbook.exercises.bias_variance import (
@@ -38,9 +39,9 @@ def test_mse_reports_errors_and_non_functions():
     fb = check_mse(broken)
     assert not fb and "raised NotImplementedError: fill me in" in str(fb)
     fb = check_mse(0.5)
-    assert not fb and "pass the function itself" in str(fb)
+    assert not fb and "pass your function itself" in str(fb)
     fb = check_mse(lambda y_hat, y: None)
-    assert not fb
+    assert not fb and "returned None" in str(fb)
 
 
 def test_diagnosis():
@@ -56,7 +57,7 @@ def test_diagnosis():
     fb = check_diagnosis({**right, "C": "fine"})
     assert "'fine' is not one of" in str(fb)
     fb = check_diagnosis({**right, "D": "overfitting"})
-    assert "there is no model D" in str(fb)
+    assert "key(s) 'D', not asked for" in str(fb)
     fb = check_diagnosis(["overfitting"])
     assert not fb
     assert set(MODELS) == set(right)
@@ -121,9 +122,54 @@ def test_kfold_explains_common_mistakes():
         "must be a pair": lambda n, k, seed=0: [np.arange(n)] * k,
         "integer indices": lambda n, k, seed=0: [(np.zeros(2), np.zeros(2))] * k,
         "raised ZeroDivisionError": lambda n, k, seed=0: 1 / 0,
-        "pass the function itself": 3,
+        "pass your function itself": 3,
     }
     for message, fn in cases.items():
         fb = check_kfold(fn)
         assert not fb, message
         assert message in str(fb), (message, str(fb))
+
+
+def test_mse_reports_an_exception_of_its_second_call():
+    calls = []
+
+    def fails_second(y_hat, y):  # right on the first call, then raises
+        calls.append(1)
+        if len(calls) > 1:
+            raise ValueError("late failure")
+        return np.mean((y_hat - y) ** 2)
+
+    fb = check_mse(fails_second)
+    assert not fb and "my_mse(y, y) raised ValueError: late failure" in str(fb)
+
+
+def test_mse_takes_a_result_in_any_numeric_form():
+    assert check_mse(lambda y_hat, y: torch.tensor(np.mean((y_hat - y) ** 2)))
+    assert check_mse(lambda y_hat, y: [np.mean((y_hat - y) ** 2)])
+    fb = check_mse(lambda y_hat, y: (y_hat - y) ** 2)
+    assert not fb and "must be one number, got 8 numbers" in str(fb)
+    assert check_mse(lambda y_hat, y: ...).pending
+
+
+def test_kfold_reports_an_exception_of_a_later_call():
+    calls = []
+
+    def fails_last(n, k, seed=0):
+        calls.append(1)
+        if len(calls) == 5:  # the check's second call with (20, 4)
+            raise RuntimeError("late failure")
+        return _right_kfold(n, k, seed)
+
+    fb = check_kfold(fails_last)
+    assert not fb and "my_kfold(20, 4, seed=0) raised RuntimeError" in str(fb)
+    assert check_kfold(lambda n, k, seed=0: [(torch.tensor(t), torch.tensor(h))
+                                            for t, h in _right_kfold(n, k, seed)])
+
+
+def test_diagnosis_with_keys_of_mixed_types_is_feedback_not_a_crash():
+    right = {"A": "overfitting", "B": "underfitting", "C": "just right"}
+    fb = check_diagnosis({**right, 1: "overfitting", "D": "underfitting"})
+    assert not fb and "key(s) 1, 'D', not asked for" in str(fb)
+    fb = check_diagnosis({**right, "A": np.array([1, 2])})
+    assert not fb and "model A" in str(fb)
+    assert check_diagnosis({"A": ..., "B": ..., "C": ...}).pending

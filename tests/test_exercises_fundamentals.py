@@ -1,7 +1,10 @@
 """Checkers of the fundamentals chapter: accept right answers, explain wrong ones."""
 
+import math
+
 import numpy as np
 import pytest
+import torch
 from sklearn.tree import DecisionTreeClassifier
 
 from dlbook.exercises.fundamentals import (
@@ -76,3 +79,20 @@ def test_cpu_days_checker_names_the_mistake(answer, message):
     feedback = check_cpu_training_days(answer)
     assert not feedback
     assert message in str(feedback)
+
+
+@pytest.mark.parametrize("tol", [math.nan, math.inf, -1.0])
+def test_a_tolerance_that_would_pass_anything_is_an_error(tol):
+    far = [t + 5 for t in HIDDEN_THRESHOLDS]
+    with pytest.raises(ValueError, match="tol must be a finite number >= 0"):
+        check_hidden_thresholds(far, tol=tol)
+
+
+def test_thresholds_in_any_form():
+    assert check_hidden_thresholds(torch.tensor(HIDDEN_THRESHOLDS))
+    assert check_hidden_thresholds(tuple(HIDDEN_THRESHOLDS))
+    fb = check_hidden_thresholds([[50.0, 61.0], [68.0]])
+    assert not fb and "are all its rows the same length?" in str(fb)
+    assert check_hidden_thresholds(...).pending
+    assert check_cpu_training_days(torch.tensor(5 * 11_400 / 540))
+    assert "not the text" in str(check_cpu_training_days("105.6"))

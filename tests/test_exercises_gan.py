@@ -44,10 +44,13 @@ def test_names_the_slip():
 def test_placeholders_and_odd_input_do_not_raise():
     assert not check_discriminator_loss(0.0)
     assert "not the expected value" in str(check_discriminator_loss(0.0))
-    assert "one number" in str(check_discriminator_loss([0.1, 0.2]))
+    assert "one number, got 2 numbers (shape (2,)): average over the batch" in str(
+        check_discriminator_loss([0.1, 0.2]))
+    assert check_discriminator_loss(torch.tensor([RIGHT], requires_grad=True))
+    assert "not the text" in str(check_discriminator_loss(str(RIGHT)))
     assert "NaN" in str(check_discriminator_loss(math.nan))
-    assert not check_discriminator_loss(...)
-    assert not check_discriminator_loss(None)
+    assert check_discriminator_loss(...).pending  # the chapter's untouched cell
+    assert check_discriminator_loss(None).pending
 
 
 def test_other_batches():

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from dlbook.exercises.lab_mnist import check_most_confused, check_parameter_count
 
@@ -60,3 +61,21 @@ def test_most_confused_accepts_any_of_tied_pairs():
         assert fb and "1 test image of" in str(fb) and "2 other pairs are" in str(fb)
     fb = check_most_confused((1, 0), CONFUSION)
     assert "3 test images" in str(fb) and "other pair" not in str(fb)
+
+
+@pytest.mark.parametrize("answer", [torch.tensor(7850), np.int64(7850), np.array(7850),
+                                    np.float32(7850), torch.tensor([7850]), [7850]])
+def test_parameter_count_takes_a_count_in_any_numeric_form(answer):
+    assert check_parameter_count(answer, model="perceptron", input_shape=(1, 28, 28))
+
+
+@pytest.mark.parametrize("answer", ["10", (1.7, 0.2), (True, False), "1,0", (1, 0, 0)])
+def test_most_confused_rejects_a_malformed_pair(answer):
+    fb = check_most_confused(answer, CONFUSION)
+    assert not fb and "a pair of classes (true, predicted)" in str(fb)
+
+
+def test_most_confused_takes_a_pair_in_any_form():
+    for pair in ([1, 0], np.array([1, 0]), torch.tensor([1, 0]), (np.int64(1), 0.0)):
+        assert check_most_confused(pair, CONFUSION), pair
+    assert check_most_confused(..., CONFUSION).pending

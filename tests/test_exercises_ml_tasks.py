@@ -25,8 +25,10 @@ def test_task_names_right_answers_pass():
 
 
 def test_task_names_explain_what_is_wrong():
-    placeholder = check_task_names({p: None for p in PROBLEMS})
-    assert not placeholder and f"{len(PROBLEMS)} of {len(PROBLEMS)}" in str(placeholder)
+    placeholder = check_task_names({p: ... for p in PROBLEMS})
+    assert not placeholder and placeholder.pending
+    blank = check_task_names({p: "" for p in PROBLEMS})
+    assert not blank and f"{len(PROBLEMS)} of {len(PROBLEMS)}" in str(blank)
 
     swapped = dict(RIGHT)
     swapped["price of a flat from its area and district"] = "classification"
@@ -39,7 +41,7 @@ def test_task_names_explain_what_is_wrong():
     assert "is not a task name" in str(check_task_names(unknown))
 
     extra = dict(RIGHT, **{"the weather tomorrow": "regression"})
-    assert "not one of the problems" in str(check_task_names(extra))
+    assert "the problems are the keys of PROBLEMS" in str(check_task_names(extra))
 
     assert "must be a dict" in str(check_task_names(["regression"]))
 

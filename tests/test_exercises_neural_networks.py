@@ -58,7 +58,7 @@ def test_xor_reports_shapes():
     assert not fb
     assert "W1 has shape (2,), expected (2, 2)" in str(fb)
     fb = check_xor_weights(W1, b1, W2, [1.0, 2.0])
-    assert "b2 has shape (2,), expected ()" in str(fb)
+    assert "b2 must be one number, got 2 numbers" in str(fb)
 
 
 def test_an_untouched_placeholder_gets_one_message():
@@ -112,7 +112,9 @@ def test_num_parameters_explains_mistakes():
     fb = check_num_parameters(sizes, 9)
     assert "number of units" in str(fb)
     fb = check_num_parameters(sizes, [1, 2])
-    assert "one number" in str(fb)
+    assert "your count must be one whole number, got 2 numbers" in str(fb)
+    assert "must be a whole number, got 28.5" in str(check_num_parameters(sizes, 28.5))
+    assert check_num_parameters(np.array(sizes), torch.tensor(weights + biases))
     with pytest.raises(ValueError, match="layer_sizes must hold at least two"):
         check_num_parameters([4], 0)
     assert weights + biases == num_parameters(sizes)

@@ -3,7 +3,11 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers.strategies import FAST
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dlbook import features
 from dlbook.features import EDGE_KERNELS, EDGE_NAMES, edge_maps, edge_part_features
 
 
@@ -69,3 +73,21 @@ def test_part_features_reject_a_grid_that_does_not_divide():
         edge_part_features(torch.rand(1, 1, 8, 8), grid=3)
     with pytest.raises(ValueError, match="grid must be a positive int"):
         edge_part_features(torch.rand(1, 1, 8, 8), grid=0)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@FAST
+@given(n=st.integers(1, 3), grid=st.integers(1, 3), cells=st.integers(1, 3))
+def test_edge_features_have_the_documented_shapes(n, grid, cells):
+    side = grid * cells * 2
+    X = torch.rand(n, 1, side, side)
+    assert features.edge_maps(X).shape == (n, 4, side, side)
+    assert features.edge_part_features(X, grid=grid).shape == (n, 4 * grid * grid)
+
+
+@pytest.mark.parametrize("shape", [(2, 8, 8), (2, 3, 8, 8), (0, 1, 8, 8), (8, 8)])
+def test_edge_maps_reject_other_shapes(shape):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 1, H, W\)"):
+        features.edge_maps(torch.rand(*shape))

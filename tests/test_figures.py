@@ -14,13 +14,11 @@ The site and its toc can be pointed elsewhere with ``DLBOOK_SITE`` and ``DLBOOK_
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
-import yaml
-from helpers.book import (BOOK, ROOT, _toc_files, alt_problem, banned_colour_maps,
-                          code_cells, page_alt_problems)
+from helpers.book import (BOOK, ROOT, alt_problem, banned_colour_maps, code_cells,
+                          page_alt_problems, toc_documents)
 
 
 def _from_env(name: str, default: Path) -> Path:
@@ -42,8 +40,7 @@ def test_alt_problem_tells_descriptions_from_file_names():
 
 
 def chapter_pages() -> list[str]:
-    docs = _toc_files(yaml.safe_load(TOC.read_text()))
-    return list(dict.fromkeys(re.sub(r"\.(md|ipynb)$", "", d) for d in docs))
+    return toc_documents(TOC)
 
 
 @pytest.fixture(scope="module")

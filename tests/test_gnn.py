@@ -2,7 +2,13 @@
 
 import pytest
 import torch
+import numpy as np
+from helpers.strategies import FAST, QUICK
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
+from dlbook import gnn
 from dlbook.gnn import (GCN, GCNLayer, load_karate_club, normalized_adjacency,
                         train_node_classifier)
 from dlbook.utils import set_seed
@@ -12,13 +18,6 @@ def _random_graph(n=7, p=0.4, seed=0):
     gen = torch.Generator().manual_seed(seed)
     A = (torch.rand(n, n, generator=gen) < p).float().triu(1)
     return A + A.T
-
-
-def test_normalized_adjacency_by_definition():
-    A = _random_graph()
-    A_hat = A + torch.eye(len(A))
-    D_inv_sqrt = torch.diag(A_hat.sum(1) ** -0.5)
-    torch.testing.assert_close(normalized_adjacency(A), D_inv_sqrt @ A_hat @ D_inv_sqrt)
 
 
 def test_normalized_adjacency_is_symmetric_with_spectrum_in_minus_one_one():
@@ -121,16 +120,60 @@ def test_bad_input_raises():
         GCNLayer(0, 3)
     with pytest.raises(ValueError, match=r"H must have shape \(N, 4\)"):
         GCNLayer(4, 3)(torch.randn(5, 3), torch.eye(5))
-    with pytest.raises(ValueError, match="A_norm must have shape"):
+    with pytest.raises(ValueError, match=r"A_norm \(N, N\)"):
         GCNLayer(4, 3)(torch.randn(5, 4), torch.eye(4))
     with pytest.raises(ValueError, match="num_hiddens"):
         GCN(4, 2, num_hiddens=())
     with pytest.raises(ValueError, match="num_classes"):
         GCN(4, 1)
     y = torch.zeros(4, dtype=torch.long)
-    with pytest.raises(ValueError, match="selects no node"):
+    with pytest.raises(ValueError, match="select at least one node"):
         train_node_classifier(GCN(4, 2), torch.eye(4), torch.eye(4), y,
                               torch.zeros(4, dtype=torch.bool))
-    with pytest.raises(ValueError, match="boolean tensor"):
+    with pytest.raises(TypeError, match="train_mask must have dtype torch.bool"):
         train_node_classifier(GCN(4, 2), torch.eye(4), torch.eye(4), y,
                               torch.tensor([1, 0, 0, 0]))
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@st.composite
+def graphs(draw):
+    n = draw(st.integers(1, 7))
+    upper = np.triu(np.asarray(draw(hnp.arrays(np.float64, (n, n),
+                                               elements=st.sampled_from([0.0, 1.0, 2.5])))),
+                    k=1)
+    return torch.from_numpy(upper + upper.T)
+
+
+@QUICK
+@given(A=graphs())
+def test_normalized_adjacency_keeps_features_from_growing_or_shrinking(A):
+    """Symmetric, every eigenvalue in (-1, 1], and the square roots of the degrees of
+    A + I are its eigenvector of eigenvalue 1, on any graph with any edge weights."""
+    A_norm = gnn.normalized_adjacency(A).double()
+    torch.testing.assert_close(A_norm, A_norm.T)
+    eig = torch.linalg.eigvalsh(A_norm)
+    assert eig.max().item() == pytest.approx(1.0, abs=1e-9) and eig.min().item() > -1
+    root_degrees = (A.sum(dim=1) + 1).sqrt()
+    torch.testing.assert_close(A_norm @ root_degrees, root_degrees)
+
+
+@pytest.mark.parametrize("A", [torch.rand(3, 4), torch.tensor([[0.0, 1.0], [0.0, 0.0]]),
+                               -torch.ones(3, 3), torch.zeros(0, 0)])
+def test_normalized_adjacency_rejects_what_is_not_a_graph(A):
+    with pytest.raises(ValueError, match="A must"):
+        gnn.normalized_adjacency(A)
+
+
+@FAST
+@given(n=st.integers(1, 6), f_in=st.integers(1, 4), f_out=st.integers(1, 4),
+       wrong=st.sampled_from(["nodes", "features"]))
+def test_gcn_layer_checks_its_inputs(n, f_in, f_out, wrong):
+    layer = gnn.GCNLayer(f_in, f_out)
+    H, A = torch.rand(n, f_in), torch.eye(n)
+    assert layer(H, A).shape == (n, f_out)
+    bad = (H, torch.eye(n + 1)) if wrong == "nodes" else (torch.rand(n, f_in + 1), A)
+    with pytest.raises(ValueError, match="A_norm|H"):
+        layer(*bad)

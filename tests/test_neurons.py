@@ -5,7 +5,11 @@ import warnings
 
 import pytest
 import torch
+from helpers.strategies import QUICK
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from dlbook import neurons
 from dlbook.neurons import (
     GATES,
     TwoLayerNet,
@@ -77,9 +81,9 @@ def test_train_perceptron_rejects_bad_input():
     X, y = truth_table("AND")
     with pytest.raises(ValueError, match="y must hold only 0s and 1s"):
         train_perceptron(X, 2 * y)
-    with pytest.raises(ValueError, match=r"y must be a tensor of shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"y of shape \(4,\) to match"):
         train_perceptron(X, y[:3])
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be positive"):
         train_perceptron(X, y, lr=0)
     with pytest.raises(ValueError, match="num_epochs must be a positive int"):
         train_perceptron(X, y, num_epochs=0)
@@ -142,3 +146,38 @@ def test_train_xor_net_is_seeded():
 def test_gates_table_is_consistent():
     for name, outputs in GATES.items():
         assert len(outputs) == 4 and set(outputs) <= {0, 1}, name
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(n=st.integers(1, 6), d=st.integers(1, 4), seed=st.integers(0, 99),
+       b=st.floats(-2, 2), scale=st.floats(0.1, 10))
+def test_perceptron_answers_which_side_of_its_hyperplane_a_point_lies(n, d, seed, b,
+                                                                     scale):
+    g = torch.Generator().manual_seed(seed)
+    X, w = torch.randn(n, d, generator=g), torch.randn(d, generator=g)
+    assume(bool(((X @ w + b).abs() > 1e-3).all()))  # the step at 0 is a convention
+    out = neurons.perceptron(X, w, b)
+    assert out.shape == (n,) and set(out.tolist()) <= {0, 1}
+    # scaling w and b by a positive number moves no point across the hyperplane
+    assert torch.equal(neurons.perceptron(X, scale * w, scale * b), out)
+    # negating them swaps the two sides
+    assert torch.equal(neurons.perceptron(X, -w, -b), 1 - out)
+    # far along w lies the positive side, far against it the negative one
+    far = 10 * (1 + abs(b)) / w.dot(w) * w[None]
+    assert neurons.perceptron(far, w, b).tolist() == [1]
+    assert neurons.perceptron(-far, w, b).tolist() == [0]
+    with pytest.raises(ValueError, match="w must have shape"):
+        neurons.perceptron(X, torch.randn(d + 1), b)
+
+
+@pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "NOR", "XOR", "XNOR"])
+def test_truth_tables(gate):
+    X, y = neurons.truth_table(gate)
+    assert X.shape == (4, 2) and y.shape == (4,)
+    a, b = X[:, 0].bool(), X[:, 1].bool()
+    want = {"AND": a & b, "OR": a | b, "NAND": ~(a & b), "NOR": ~(a | b), "XOR": a ^ b,
+            "XNOR": ~(a ^ b)}[gate]
+    assert torch.equal(y.bool(), want)

@@ -18,14 +18,13 @@ import jupytext
 import nbformat
 import pytest
 import yaml
+from helpers.book import ROOT, chapters, has_code, tool
 
-ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "notebooks.py"
-sys.path.insert(0, str(TOOL.parent))
-import notebooks  # noqa: E402  (tools/ is not a package)
+notebooks = tool("notebooks")
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-CHAPTERS = notebooks.chapters(ROOT)
+CHAPTERS = chapters()
 
 # What Colab's runtime has without installing anything (beyond dlbook, which the install
 # cell adds). A chapter importing anything else fails in Colab at its first cell.
@@ -46,10 +45,6 @@ def expected_install_source() -> str:
             f'    %pip install --quiet --no-deps "dlbook @ git+{url}@{branch}"')
 
 
-def _has_code(md: Path) -> bool:
-    return any(c.cell_type == "code" for c in jupytext.read(md).cells)
-
-
 def _cells(nb) -> list[tuple]:
     return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
 
@@ -68,7 +63,7 @@ def test_every_pair_is_in_sync():
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_notebook(md):
     ipynb = md.with_suffix(".ipynb")
-    if not _has_code(md):
+    if not has_code(md):
         assert not ipynb.exists(), f"{ipynb.name}: its chapter has no code to launch"
         return
     assert ipynb.exists(), f"{ipynb.name} is missing: run `make notebooks`"
@@ -158,11 +153,23 @@ def _tool(root: Path, mode: str) -> _Run:
     return _Run(code, out.getvalue(), err.getvalue())
 
 
-def test_the_script_runs_as_the_makefile_runs_it():
-    run = subprocess.run([sys.executable, str(TOOL), "check"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode in (0, 1), run.stderr
-    assert run.returncode == (1 if notebooks.stale(ROOT) else 0)
+def test_the_script_runs_as_the_makefile_runs_it(tmp_path):
+    """As a command: `check` fails naming a stale pair, and `sync` fixes it."""
+    (tmp_path / "book").mkdir()
+    _write_config(tmp_path, "https://github.com/someone/a-book", "main")
+    (tmp_path / "book" / "a.md").write_text(HEADER + "\n# A\n\n"
+                                            "```{code-cell} ipython3\nprint(1)\n```\n")
+
+    def run(mode: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(TOOL), mode, "--root", str(tmp_path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    check = run("check")
+    assert check.returncode == 1 and "book/a.ipynb: missing" in check.stderr, check.stderr
+    sync = run("sync")
+    assert sync.returncode == 0, sync.stderr
+    assert (tmp_path / "book" / "a.ipynb").exists()
+    assert _tool(tmp_path, "check").returncode == 0  # in sync now
 
 
 def _write_config(root: Path, url: str, branch: str) -> None:

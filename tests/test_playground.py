@@ -8,6 +8,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from helpers.strategies import QUICK  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from dlbook import playground  # noqa: E402
 
@@ -94,16 +97,46 @@ def test_grid_probabilities_and_plot():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="name must be one of"):
         playground.make_dataset("swiss roll")
-    with pytest.raises(ValueError, match="n must be an int >= 2"):
+    with pytest.raises(ValueError, match="n must be at least 2"):
         playground.make_moons(1)
-    with pytest.raises(ValueError, match="noise must be a non-negative number"):
+    with pytest.raises(ValueError, match="noise must be non-negative"):
         playground.make_spirals(10, noise=-1)
     with pytest.raises(ValueError, match="factor must be in"):
         playground.make_circles(10, factor=1.5)
     with pytest.raises(ValueError, match="X must have shape"):
         playground.train_classifier(torch.zeros(5, 3), torch.zeros(5, dtype=torch.long))
-    with pytest.raises(ValueError, match="val_size and test_size"):
+    with pytest.raises(ValueError, match="cannot be split into non-empty"):
         playground.split(torch.zeros(4, 2), torch.zeros(4), val_size=0.6, test_size=0.5)
-    with pytest.raises(ValueError, match="resolution must be an int"):
+    with pytest.raises(ValueError, match="resolution must be at least 2"):
         playground.grid_probabilities(torch.nn.Linear(2, 2), torch.zeros(3, 2),
                                       resolution=1)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(name=st.sampled_from(["circles", "moons", "spirals", "xor"]), n=st.integers(2, 60),
+       seed=st.integers(0, 99))
+def test_playground_data_sets(name, n, seed):
+    assume(name in playground.DATASETS)
+    X, y = playground.make_dataset(name, n, seed=seed)
+    assert X.shape == (n, 2) and X.dtype == torch.float32
+    assert y.shape == (n,) and y.dtype == torch.int64 and set(y.tolist()) <= {0, 1}
+    assert torch.equal(X, playground.make_dataset(name, n, seed=seed)[0])
+    if n < 3:  # a quarter of 2 examples rounds to 0: an empty part is an error
+        with pytest.raises(ValueError, match="cannot be split"):
+            playground.split(X, y, seed=seed)
+        return
+    parts = playground.split(X, y, seed=seed)
+    assert sum(len(part[1]) for part in parts) == n
+    for Xp, yp in parts:
+        assert len(Xp) == len(yp)
+
+
+@QUICK
+@given(cut=st.integers(1, 5))
+def test_playground_split_rejects_mismatched_lengths(cut):
+    X, y = playground.make_dataset("moons", 20)
+    with pytest.raises(ValueError, match="X and y must have the same length"):
+        playground.split(X, y[:-cut])

@@ -5,7 +5,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from helpers.strategies import QUICK  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
+from dlbook import plotting  # noqa: E402
 from dlbook.plotting import (confusion_matrix, plot_confusion_matrix,  # noqa: E402
                              plot_history, show_images)
 from dlbook.training import History  # noqa: E402
@@ -46,3 +50,30 @@ def test_plot_confusion_matrix_shows_counts():
     fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], num_classes=2)
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == ["1", "1", "1"]
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(labels=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1,
+                       max_size=30))
+def test_confusion_matrix_counts_pairs(labels):
+    y_true, y_pred = map(list, zip(*labels))
+    cm = np.asarray(plotting.confusion_matrix(y_true, y_pred, num_classes=5))
+    assert cm.shape == (5, 5) and cm.sum() == len(labels)
+    for t, p in set(labels):
+        assert cm[t, p] == labels.count((t, p))
+
+
+@QUICK
+@given(n=st.integers(1, 10), cut=st.integers(1, 3))
+def test_confusion_matrix_rejects_mismatched_lengths(n, cut):
+    with pytest.raises(ValueError, match="y_true and y_pred must"):
+        plotting.confusion_matrix([0] * (n + cut), [0] * n)
+
+
+@pytest.mark.parametrize("y_true,num_classes", [([0, -1], None), ([0, 5], 3)])
+def test_confusion_matrix_rejects_labels_outside_the_classes(y_true, num_classes):
+    with pytest.raises(ValueError, match="y_true"):
+        plotting.confusion_matrix(y_true, [0, 1], num_classes=num_classes)

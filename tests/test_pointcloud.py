@@ -2,7 +2,11 @@
 
 import numpy as np
 import pytest
+from helpers.strategies import QUICK
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dlbook import pointcloud
 from dlbook.pointcloud import SHAPES, distance_histogram, random_rotation, sample_shape
 
 
@@ -77,3 +81,24 @@ def test_distance_histogram_rejects_bad_clouds():
         distance_histogram(np.zeros((10, 2)))
     with pytest.raises(ValueError, match="bins must be a positive int"):
         distance_histogram(np.zeros((10, 3)), bins=0)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(kind=st.sampled_from(["sphere", "torus", "cube"]), n=st.integers(1, 200),
+       seed=st.integers(0, 99), bins=st.integers(1, 20))
+def test_point_clouds_and_their_histograms(kind, n, seed, bins):
+    points = pointcloud.sample_shape(kind, n, seed=seed)
+    assert np.shape(points) == (n, 3)
+    assert np.array_equal(points, pointcloud.sample_shape(kind, n, seed=seed))
+    hist = pointcloud.distance_histogram(points, bins=bins)
+    assert np.shape(hist) == (bins,) and np.all(np.asarray(hist) >= 0)
+    assert np.sum(hist) <= 1 + 1e-9
+
+
+@pytest.mark.parametrize("shape", [(5, 2), (5,), (5, 3, 1)])
+def test_distance_histogram_rejects_other_shapes(shape):
+    with pytest.raises(ValueError, match=r"points must have shape \(num_points, 3\)"):
+        pointcloud.distance_histogram(np.zeros(shape))

@@ -1,8 +1,14 @@
 """Tests of dlbook.regression: data, least squares, and errors against capacity."""
 
+import math
 import numpy as np
 import pytest
+from helpers.strategies import FAST, QUICK
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
+from dlbook import regression
 from dlbook.regression import (
     PolynomialRegression,
     error_by_degree,
@@ -147,3 +153,43 @@ def test_resampled_fits_spread_grows_with_degree():
     assert high.var(axis=0).mean() > 10 * low.var(axis=0).mean()
     with pytest.raises(ValueError, match="num_datasets must be a positive int"):
         resampled_fits(1, x_eval, num_datasets=0)
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(y=hnp.arrays(np.float64, st.integers(1, 20), elements=st.floats(-100, 100)),
+       shift=st.floats(-10, 10))
+def test_mse_is_the_mean_squared_difference(y, shift):
+    assert math.isclose(regression.mse(y + shift, y), shift ** 2, rel_tol=1e-6, abs_tol=1e-6)
+
+
+@QUICK
+@given(n=st.integers(1, 6), shape=st.sampled_from(["longer", "column", "row"]))
+def test_mse_never_broadcasts(n, shape):
+    y = np.zeros(n)
+    y_hat = {"longer": np.zeros(n + 1), "column": np.zeros((n, 1)),
+             "row": np.zeros((1, n))}[shape]
+    with pytest.raises(ValueError, match="y_hat"):
+        regression.mse(y_hat, y)
+
+
+@QUICK
+@given(x=hnp.arrays(np.float64, st.integers(1, 10), elements=st.floats(-2, 2)),
+       degree=st.integers(0, 5))
+def test_polynomial_features_are_powers(x, degree):
+    Phi = regression.polynomial_features(x, degree)
+    assert Phi.shape == (len(x), degree + 1)
+    assert np.allclose(Phi, np.vander(x, degree + 1, increasing=True))
+
+
+@FAST
+@given(coeffs=st.lists(st.floats(-3, 3), min_size=1, max_size=4), seed=st.integers(0, 99))
+def test_polynomial_regression_recovers_a_polynomial(coeffs, seed):
+    x = np.linspace(-1, 1, 25)
+    y = np.polynomial.polynomial.polyval(x, coeffs)
+    model = regression.PolynomialRegression(len(coeffs) - 1).fit(x, y)
+    assert np.allclose(model.predict(x), y, atol=1e-6)
+    with pytest.raises(ValueError, match="x and y must have the same shape"):
+        regression.PolynomialRegression(1).fit(x, y[:-1])

@@ -1,43 +1,34 @@
-"""The same chapter prints the same numbers twice; every chapter runs from its notebook.
+"""The same chapter prints the same numbers again; every chapter ran within its memory.
 
 * Reproducibility: the lab chapter (``book/lab-mnist.md``; while it does not exist, the
-  smallest chapter with code) executes in two fresh kernels, once from its MyST source
-  and once from its paired ``.ipynb``, and every text output (printed lines, results,
-  glued numbers, exercise feedback) must be identical. Seeded splits, initial weights,
-  shuffling and sampling make this hold; a chapter that prints an unseeded number
-  fails here. Wall-clock durations (``12.3 s``, ``45 ms``) are the one thing allowed to
-  differ: the lab compares training times, which no seed fixes.
-* Every chapter of ``_toc.yml`` with code executes top to bottom in a fresh kernel from
-  its paired ``.ipynb`` (what Colab and Binder open), not only through the book build,
-  within the kernel's memory budget.
+  smallest chapter with code) executes in a fresh kernel from its paired ``.ipynb``
+  (what Colab and Binder open), and every text output (printed lines, results,
+  exercise feedback) must be identical to what the book build printed, read from its
+  execution cache. Seeded splits, initial weights, shuffling and sampling make this
+  hold; a chapter that prints an unseeded number fails here. Wall-clock durations
+  (``12.3 s``, ``45 ms``) are the one thing allowed to differ: the lab compares
+  training times, which no seed fixes.
+* Every chapter of ``_toc.yml`` with code executed top to bottom (the build executes
+  each .md; its .ipynb holds the same cells, which test_notebooks.py checks), and its
+  kernel stayed within the memory budget, as the build recorded.
 
-The chapters run in subprocesses, two at a time, started as soon as the module's first
-test runs; each test waits for its own chapters. They run with ``DLBOOK_PROFILE=quick``
-(nothing is downloaded) and one thread per kernel, so two kernels share the two cores
-without contention.
+Where the cache does not hold a chapter's current code run with the current package
+(edited since ``make book``), that chapter executes here in a fresh kernel instead
+(helpers/executed.py): the lab then runs twice, from its .md and from its .ipynb.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from helpers.book import ROOT, code_cells, source_of, toc_chapters
+from helpers.book import ROOT, code_cells, has_code, source_of, toc_chapters
+from helpers.executed import cached, cancel_pending, fresh
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 LAB = "book/lab-mnist"
 MEMORY_BUDGET_MB = 1536  # a chapter's kernel, children included (STYLE/conventions)
-WORKERS = 2
-CHAPTER_TIMEOUT_S = 600
-HELPER = Path(__file__).parent / "helpers" / "execute_chapter.py"
 DURATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|seconds?|min|"
                       r"minutes?)\b")
 
@@ -54,135 +45,107 @@ def test_mask_durations_hides_times_only():
         "epoch took <duration>; <duration> in all; 7 minibatches"]
 
 
-def _has_code(chapter: str) -> bool:
+def _with_code(chapter: str) -> bool:
     source = source_of(chapter)
-    return source is not None and source.suffix == ".md" and bool(code_cells(source))
+    return source is not None and source.suffix == ".md" and has_code(source)
 
 
 def reproducibility_chapter() -> str | None:
     """The lab chapter when it exists, else the smallest chapter with code."""
-    if _has_code(LAB):
+    if _with_code(LAB):
         return LAB
-    with_code = [c for c in toc_chapters() if _has_code(c)]
-    return min(with_code, key=lambda c: source_of(c).stat().st_size, default=None)
+    chapters = [c for c in toc_chapters() if _with_code(c)]
+    return min(chapters, key=lambda c: source_of(c).stat().st_size, default=None)
 
 
-class ChapterRunner:
-    """Runs chapters in fresh kernels in the background, each path at most once."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.pool = ThreadPoolExecutor(max_workers=WORKERS)
-        self.futures: dict[tuple[Path, int], Future] = {}
-
-    def submit(self, path: Path, run: int = 1) -> Future:
-        """Start the ``run``-th execution of ``path`` (each in its own fresh kernel)."""
-        if (path, run) not in self.futures:
-            self.futures[path, run] = self.pool.submit(self._run, path, run)
-        return self.futures[path, run]
-
-    def result(self, path: Path, run: int = 1) -> dict:
-        return self.submit(path, run).result()
-
-    def _run(self, path: Path, run: int) -> dict:
-        out = self.folder / f"{path.name}.{run}.json"
-        env = {**os.environ, "DLBOOK_PROFILE": "quick", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        try:
-            proc = subprocess.run([sys.executable, str(HELPER), str(path), str(out)],
-                                  cwd=ROOT, env=env, capture_output=True, text=True,
-                                  timeout=CHAPTER_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            return {"error": f"did not finish in {CHAPTER_TIMEOUT_S} s"}
-        if proc.returncode or not out.exists():
-            return {"error": f"the runner failed (exit {proc.returncode}):\n"
-                             f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"}
-        return json.loads(out.read_text())
-
-    def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.pool.shutdown(wait=True)
-
-
-def _in_sync(md: Path, ipynb: Path) -> bool:
-    return ipynb.exists() and [c.strip() for c in code_cells(md)] == \
-        [c.strip() for c in code_cells(ipynb)]
-
-
-def twice(chapter: str) -> list[tuple[Path, int]]:
-    """The two runs compared: the Markdown source and its paired notebook (the same
-    code cells), or the Markdown source twice while the notebook is missing or stale
+def _notebook_of(md):
+    """The paired .ipynb, or the .md itself while the pair is missing or stale
     (test_notebooks.py reports that)."""
-    md, ipynb = ROOT / f"{chapter}.md", ROOT / f"{chapter}.ipynb"
-    return [(md, 1), (ipynb, 1) if _in_sync(md, ipynb) else (md, 2)]
+    ipynb = md.with_suffix(".ipynb")
+    if ipynb.exists() and [c.strip() for c in code_cells(ipynb)] == \
+            [c.strip() for c in code_cells(md)]:
+        return ipynb
+    return md
 
 
-def _runs_wanted(session_items, module) -> list[tuple[Path, int]]:
-    """The runs the selected tests of this module will ask for, in order."""
-    wanted = []
-    for item in session_items:
-        if item.module is not module:
-            continue
-        if item.originalname == "test_chapter_prints_the_same_numbers_twice":
-            chapter = reproducibility_chapter()
-            if chapter:
-                wanted += twice(chapter)
-        elif item.originalname == "test_chapter_runs_from_its_paired_notebook":
-            chapter = item.callspec.params["chapter"]
-            if _has_code(chapter):
-                wanted.append((ROOT / f"{chapter}.ipynb", 1))
-    return [w for w in dict.fromkeys(wanted) if w[0].exists()]
+def _lab_runs():
+    """The two executions compared: the build's (from its cache) and one of the paired
+    notebook in a fresh kernel; without a build, the .md and the notebook (or the .md
+    a second time) in two fresh kernels."""
+    md = ROOT / f"{reproducibility_chapter()}.md"
+    build = cached(md)
+    if build is None:
+        return fresh(md), fresh(_notebook_of(md), run=2)
+    return build, fresh(_notebook_of(md))
 
 
-@pytest.fixture(scope="module")
-def runner(request):
-    with tempfile.TemporaryDirectory(prefix="dlbook-chapters-") as folder:
-        chapters = ChapterRunner(Path(folder))
-        for path, run in _runs_wanted(request.session.items, request.module):
-            chapters.submit(path, run)  # start them all now, two at a time
-        yield chapters
-        chapters.close()
+def _memory_run(source):
+    """The build's record of ``source`` when it holds the kernel's peak memory, else a
+    fresh kernel's."""
+    run = cached(source)
+    if run is None or run.get("peak_rss_mb") is None:
+        return fresh(source)
+    return run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _start_early():
+    """Start now, two at a time, every execution the cache cannot stand in for."""
+    if reproducibility_chapter():
+        _lab_runs()
+    for chapter in toc_chapters():
+        if _with_code(chapter):
+            _memory_run(source_of(chapter))
+    yield
+    cancel_pending()
+
+
+def _result(run) -> dict:
+    return run if isinstance(run, dict) else run.result()
 
 
 def _describe(run: dict) -> str:
-    return f"{run['seconds']:.1f} s, peak {run['peak_rss_mb']:.0f} MB"
+    memory = (f", peak {run['peak_rss_mb']:.0f} MB" if run.get("peak_rss_mb") is not None
+              else "")
+    seconds = f"{run['seconds']:.1f} s" if run.get("seconds") is not None else "? s"
+    return f"{run['where']}: {seconds}{memory}"
 
 
-def test_chapter_prints_the_same_numbers_twice(runner):
+def test_chapter_prints_the_same_numbers_again():
     chapter = reproducibility_chapter()
     if chapter is None:
         pytest.fail("_toc.yml lists no chapter with code cells to check")
-    (md, _), (second_path, number) = twice(chapter)
-    first, second = runner.result(md), runner.result(second_path, number)
-    for run, path in ((first, md), (second, second_path)):
+    md = ROOT / f"{chapter}.md"
+    again_path = _notebook_of(md)
+    first, again = map(_result, _lab_runs())
+    for run, path in ((first, md), (again, again_path)):
         assert "error" not in run, f"{path.relative_to(ROOT)} failed:\n{run['error']}"
     sources = [c["source"].strip() for c in first["cells"]]
-    assert sources == [c["source"].strip() for c in second["cells"]], (
-        f"{second_path.relative_to(ROOT)} changed while the test ran")
-    for index, (a, b) in enumerate(zip(first["cells"], second["cells"])):
+    assert sources == [c["source"].strip() for c in again["cells"]], (
+        f"{again_path.relative_to(ROOT)} changed while the test ran")
+    for index, (a, b) in enumerate(zip(first["cells"], again["cells"])):
         head = a["source"].strip().splitlines()[0] if a["source"].strip() else ""
         assert mask_durations(a["outputs"]) == mask_durations(b["outputs"]), (
-            f"{chapter}.md, code cell {index + 1} ({head!r}) printed different output in "
-            f"two fresh kernels; seed everything it samples:\n--- first run\n"
+            f"{chapter}.md, code cell {index + 1} ({head!r}) printed different output "
+            f"in two runs ({first['where']}; fresh kernel, {again_path.name}); seed "
+            f"everything it samples:\n--- first run\n"
             + "".join(a["outputs"]) + "\n--- second run\n" + "".join(b["outputs"]))
     print(f"{chapter}: {len(sources)} code cells identical "
-          f"({_describe(first)}; {_describe(second)})")
+          f"({_describe(first)}; {_describe(again)})")
 
 
 @pytest.mark.parametrize("chapter", toc_chapters())
-def test_chapter_runs_from_its_paired_notebook(runner, chapter):
+def test_chapter_executes_within_its_memory_budget(chapter):
     source = source_of(chapter)
     assert source is not None, f"_toc.yml lists {chapter}, but {chapter}.md does not exist"
-    if not _has_code(chapter):
-        assert not code_cells(source), f"{source.name} has code cells"
+    if not _with_code(chapter):
         return  # nothing to execute: text only
     ipynb = ROOT / f"{chapter}.ipynb"
     assert ipynb.exists(), (f"{chapter}.md has code cells but no paired {ipynb.name} "
                             "for Colab and Binder: run `make notebooks`")
-    run = runner.result(ipynb)
-    assert "error" not in run, f"{ipynb.relative_to(ROOT)} failed:\n{run['error']}"
+    run = _result(_memory_run(source))
+    assert "error" not in run, f"{source.relative_to(ROOT)} failed:\n{run['error']}"
     assert run["peak_rss_mb"] < MEMORY_BUDGET_MB, (
-        f"{ipynb.name}: the kernel peaked at {run['peak_rss_mb']:.0f} MB, over the "
+        f"{source.name}: the kernel peaked at {run['peak_rss_mb']:.0f} MB, over the "
         f"{MEMORY_BUDGET_MB} MB budget")
-    print(f"{ipynb.relative_to(ROOT)}: {_describe(run)}")
+    print(f"{source.relative_to(ROOT)}: {_describe(run)}")

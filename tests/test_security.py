@@ -7,8 +7,8 @@
 * No other cell of a chapter or of its paired notebook installs anything, shells out
   to fetch something, imports code from a URL or names a URL at all; no Markdown cell
   embeds a script or frame.
-* In the package, only ``dlbook.data`` talks to the network: it downloads MNIST, whose
-  files are checked against their published MD5s before use.
+* In the package, only ``dlbook.download`` talks to the network: it downloads MNIST,
+  whose files are checked against their published MD5s before use.
 
 The URL is derived here from ``_config.yml`` independently of ``tools/notebooks.py``.
 """
@@ -146,14 +146,14 @@ def test_only_this_repository_is_installed_and_nothing_else_is_fetched(path):
     assert not problems, f"book/{path.name}:\n  " + "\n  ".join(problems)
 
 
-def test_only_the_data_module_uses_the_network():
+def test_only_the_download_module_uses_the_network():
     network = re.compile(r"^\s*(?:import|from)\s+(urllib|requests|httpx|http\.client|"
                          r"socket|ftplib)\b", re.MULTILINE)
     users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "code" / "dlbook").rglob("*.py")
                    if network.search(p.read_text(encoding="utf-8")))
-    assert users == ["code/dlbook/data.py"], users
-    from dlbook import data
+    assert users == ["code/dlbook/download.py"], users
+    from dlbook import mnist
 
     # its downloads are data, checked against published checksums, over HTTPS
-    assert all(m.startswith("https://") for m in data.MNIST_MIRRORS)
-    assert all(re.fullmatch(r"[0-9a-f]{32}", h) for h in data.MNIST_FILES.values())
+    assert all(m.startswith("https://") for m in mnist.MNIST_MIRRORS)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", h) for h in mnist.MNIST_FILES.values())

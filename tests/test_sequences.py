@@ -3,7 +3,11 @@
 import pytest
 import torch
 from torch import nn
+from helpers.strategies import FAST, QUICK, tensors
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from dlbook import sequences
 from dlbook.sequences import (RNNRegressor, make_series, make_windows, naive_forecast,
                               predict_series, rnn_unrolled, split_windows,
                               train_regressor)
@@ -77,7 +81,7 @@ def test_training_is_seeded():
 def test_bad_input_raises():
     with pytest.raises(ValueError, match="cell must be one of"):
         RNNRegressor("transformer")
-    with pytest.raises(ValueError, match="num_hiddens must be positive"):
+    with pytest.raises(ValueError, match="num_hiddens must be a positive int"):
         RNNRegressor("rnn", num_hiddens=0)
     with pytest.raises(ValueError, match=r"X must have shape \(batch, steps, 1\)"):
         RNNRegressor("rnn")(torch.randn(4, 10))
@@ -87,7 +91,7 @@ def test_bad_input_raises():
         make_series(100, noise=-0.1)
     with pytest.raises(ValueError, match="too short"):
         make_windows(torch.arange(5.0), 5)
-    with pytest.raises(ValueError, match="1-D tensor"):
+    with pytest.raises(ValueError, match=r"series must have shape \(num_steps,\)"):
         make_windows(torch.zeros(5, 2), 2)
     with pytest.raises(ValueError, match="test_fraction"):
         split_windows(torch.arange(50.0), 5, test_fraction=1.0)
@@ -96,7 +100,7 @@ def test_bad_input_raises():
         train_regressor(RNNRegressor(), X, y[:-1])
     with pytest.raises(ValueError, match="lr must be positive"):
         train_regressor(RNNRegressor(), X, y, lr=0.0)
-    with pytest.raises(ValueError, match="W_xh must be"):
+    with pytest.raises(ValueError, match="W_xh must have shape"):
         rnn_unrolled(torch.randn(2, 3, 4), torch.randn(5, 3), torch.randn(5, 5),
                      torch.zeros(5))
 
@@ -111,3 +115,38 @@ def test_train_regressor_rejects_targets_that_would_broadcast():
             train_regressor(model, X, bad, num_epochs=1)
     # the check comes before the first step: the model is untouched
     assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@QUICK
+@given(series=tensors(1, 1, 30), window=st.integers(1, 10))
+def test_windows_are_past_values_and_the_next_one(series, window):
+    assume(len(series) > window)
+    X, y = sequences.make_windows(series, window)
+    n = len(series) - window
+    assert X.shape == (n, window, 1) and y.shape == (n, 1)
+    for k in range(n):
+        assert torch.equal(X[k, :, 0], series[k:k + window])
+        assert y[k, 0] == series[k + window]
+    assert torch.equal(sequences.naive_forecast(X), X[:, -1])
+
+
+@FAST
+@given(batch=st.integers(1, 3), steps=st.integers(1, 5), d_in=st.integers(1, 3),
+       d_h=st.integers(1, 4), seed=st.integers(0, 99))
+def test_rnn_unrolled_matches_torch_rnn(batch, steps, d_in, d_h, seed):
+    torch.manual_seed(seed)
+    rnn = torch.nn.RNN(d_in, d_h, batch_first=True).double()
+    X = torch.randn(batch, steps, d_in, dtype=torch.float64)
+    want, _ = rnn(X)
+    got = sequences.rnn_unrolled(X, rnn.weight_ih_l0, rnn.weight_hh_l0,
+                         rnn.bias_ih_l0 + rnn.bias_hh_l0)
+    assert torch.allclose(got, want, atol=1e-9)
+
+
+def test_train_regressor_rejects_targets_that_would_broadcast():
+    model = sequences.RNNRegressor(num_hiddens=4)
+    with pytest.raises(ValueError, match="y"):
+        sequences.train_regressor(model, torch.rand(6, 5, 1), torch.rand(6), num_epochs=1)

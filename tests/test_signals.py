@@ -2,7 +2,11 @@
 
 import numpy as np
 import pytest
+from helpers.strategies import FAST
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dlbook import signals
 from dlbook.signals import (
     ECG,
     beat_scores,
@@ -112,3 +116,25 @@ def test_helpers_reject_bad_inputs():
         segment_beats(np.zeros(100), np.array([1.5]), 250.0)
     with pytest.raises(ValueError, match=r"shape \(num_beats, window\)"):
         beat_scores(np.zeros(10))
+
+
+# --- properties, on drawn inputs ---------------------------------------------------
+
+
+@FAST
+@given(num_beats=st.integers(5, 15), seed=st.integers(0, 99))
+def test_beats_are_found_and_cut_out(num_beats, seed):
+    ecg = signals.synthetic_ecg(num_beats, noise=0.0, seed=seed)
+    peaks = np.asarray(signals.find_beats(ecg.signal, ecg.fs))
+    assert np.all(np.diff(peaks) > 0)
+    assert abs(len(peaks) - len(ecg.r_peaks)) <= 2
+    inner = peaks[(peaks > ecg.fs) & (peaks < len(ecg.signal) - ecg.fs)]
+    beats = np.asarray(signals.segment_beats(ecg.signal, inner, ecg.fs))
+    assert beats.ndim == 2 and len(beats) == len(inner)
+    assert np.shape(signals.beat_scores(beats)) == (len(inner),)
+
+
+@pytest.mark.parametrize("fs", [0, -250.0])
+def test_find_beats_rejects_bad_sampling_rates(fs):
+    with pytest.raises(ValueError, match="fs must be positive"):
+        signals.find_beats(np.zeros(100), fs)

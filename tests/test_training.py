@@ -1,12 +1,17 @@
+import copy
 import math
 
 import pytest
 import torch
+from helpers.strategies import FAST
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from dlbook import models, training
 from dlbook.models import MLP, Perceptron
-from dlbook.training import History, evaluate, fit, predict
+from dlbook.training import evaluate, fit
 
 
 def blobs(n=120, seed=0):
@@ -33,16 +38,6 @@ def test_history_has_one_entry_per_epoch_and_no_validation_when_none():
     h = fit(Perceptron((1, 2, 2), 3), (X, y), num_epochs=3, shuffle=False)
     assert len(h.train_loss) == len(h.train_acc) == 3
     assert h.val_loss == [] and h.best_epoch == 3 and h.seconds > 0
-
-
-def test_training_is_repeatable_with_the_same_seed():
-    X, y = blobs()
-    runs = []
-    for _ in range(2):
-        torch.manual_seed(0)
-        model = MLP((1, 2, 2), 3, num_hiddens=(8,))
-        runs.append(fit(model, (X, y), num_epochs=3, seed=5, shuffle=True).train_loss)
-    assert runs[0] == runs[1]
 
 
 def test_shuffle_changes_the_batches():
@@ -92,52 +87,6 @@ def test_adam_and_a_ready_optimizer_both_work():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     assert fit(model, (X, y), num_epochs=5, batch_size=16,
                optimizer=opt).train_acc[-1] > 0.9
-
-
-def test_predict_returns_probabilities():
-    X, _ = blobs(10)
-    p = predict(Perceptron((1, 2, 2), 3), X)
-    assert p.shape == (10, 3)
-    assert torch.allclose(p.sum(dim=1), torch.ones(10))
-
-
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(lr=0), ValueError, "lr must be positive"),
-    (dict(lr=-0.1), ValueError, "lr must be positive"),
-    (dict(lr=math.nan), ValueError, "lr must be positive"),
-    (dict(num_epochs=0), ValueError, "num_epochs"),
-    (dict(batch_size=2.5), TypeError, "batch_size"),
-    (dict(momentum=1.0), ValueError, "momentum"),
-    (dict(weight_decay=-1), ValueError, "weight_decay"),
-    (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of"),
-    (dict(device="gpu"), ValueError, "device"),
-    (dict(shuffle=1), TypeError, "shuffle"),
-    (dict(patience=2), ValueError, "needs val_data"),
-])
-def test_fit_rejects_bad_settings(kwargs, error, match):
-    X, y = blobs(12)
-    with pytest.raises(error, match=match):
-        fit(Perceptron((1, 2, 2), 3), (X, y), **kwargs)
-
-
-def test_fit_rejects_bad_data():
-    X, y = blobs(12)
-    model = Perceptron((1, 2, 2), 3)
-    with pytest.raises(ValueError, match="train_data is empty"):
-        fit(model, (X[:0], y[:0]))
-    with pytest.raises(ValueError, match="same length"):
-        fit(model, (X, y[:5]))
-    with pytest.raises(TypeError, match="Dataset or a tuple"):
-        fit(model, [X, y])
-    with pytest.raises(TypeError, match="nn.Module"):
-        fit("model", (X, y))
-    with pytest.raises(ValueError, match="expects a batch of shape"):
-        fit(model, (X.reshape(12, 1, 4, 1), y))
-
-
-def test_history_defaults():
-    h = History()
-    assert h.num_epochs == 0 and h.best_epoch is None
 
 
 def test_evaluate_leaves_the_model_mode_alone():
@@ -203,3 +152,174 @@ def test_epoch_summary_weighs_each_batch_by_its_size(sizes, as_floats):
     every = torch.cat(outputs), torch.cat(targets)
     assert loss == pytest.approx(nn.functional.cross_entropy(*every).item(), rel=1e-6)
     assert acc == (every[0].argmax(dim=1) == every[1]).sum().item() / sum(sizes)
+
+
+# --- properties: any small data set, and every bad input named -------------------------
+
+
+@st.composite
+def classification_data(draw, min_size=1):
+    n = draw(st.integers(min_size, 24))
+    num_classes = draw(st.integers(2, 4))
+    shape = (1, draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    g = torch.Generator().manual_seed(draw(st.integers(0, 1000)))
+    X = torch.rand(n, *shape, generator=g)
+    y = torch.randint(0, num_classes, (n,), generator=g)
+    return X, y, num_classes
+
+
+@settings(FAST, max_examples=8)
+@given(d=classification_data(), num_epochs=st.integers(1, 2), batch_size=st.integers(2, 9),
+       optimizer=st.sampled_from(["sgd", "adam"]), shuffle=st.booleans(),
+       as_dataset=st.booleans())
+def test_fit_evaluate_predict_on_any_small_data(d, num_epochs, batch_size, optimizer,
+                                                shuffle, as_dataset):
+    X, y, num_classes = d
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    twin = copy.deepcopy(model)
+    train = torch.utils.data.TensorDataset(X, y) if as_dataset else (X, y)
+    kwargs = dict(num_epochs=num_epochs, batch_size=batch_size, optimizer=optimizer,
+                  shuffle=shuffle, lr=0.1, seed=1, progress=False)
+    history = training.fit(model, train, (X, y), **kwargs)
+    assert history.num_epochs == num_epochs == len(history.val_loss)
+    assert all(math.isfinite(v) for v in history.train_loss + history.val_loss)
+    assert all(0 <= a <= 1 for a in history.train_acc + history.val_acc)
+    # same data, same initial weights, same seed: the same numbers
+    assert training.fit(twin, train, (X, y), **kwargs).train_loss == history.train_loss
+    loss, acc = training.evaluate(model, (X, y), batch_size=batch_size)
+    assert math.isclose(loss, history.val_loss[-1], rel_tol=1e-5, abs_tol=1e-6)
+    assert acc == history.val_acc[-1]
+    proba = training.predict(model, X, batch_size=batch_size)
+    assert proba.shape == (len(X), num_classes)
+    assert torch.allclose(proba.sum(dim=1), torch.ones(len(X)), atol=1e-5)
+
+
+def test_predict_on_no_examples_gives_no_rows():
+    model = models.Perceptron((1, 2, 2), 3)
+    assert training.predict(model, torch.zeros(0, 1, 2, 2)).shape == (0, 3)
+
+
+@FAST
+@given(d=classification_data(min_size=2), cut=st.integers(1, 5),
+       which=st.sampled_from(["X", "y"]))
+def test_fit_rejects_X_and_y_of_different_lengths(d, cut, which):
+    X, y, num_classes = d
+    cut = min(cut, len(y) - 1)
+    X, y = (X[:-cut], y) if which == "X" else (X, y[:-cut])
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    for call in (lambda: training.fit(model, (X, y), num_epochs=1),
+                 lambda: training.fit(model, (X[:len(y)], y[:len(X)]), (X, y),
+                                      num_epochs=1),
+                 lambda: training.evaluate(model, (X, y))):
+        with pytest.raises(ValueError, match="X and y must have the same length"):
+            call()
+
+
+@FAST
+@given(d=classification_data(), shape=st.sampled_from(["column", "onehot", "scalar"]))
+def test_fit_rejects_labels_of_the_wrong_shape(d, shape):
+    X, y, num_classes = d
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    if shape == "scalar":
+        with pytest.raises(ValueError, match=r"y must have shape \(batch,\)"):
+            training.fit(model, (X, y[0]), num_epochs=1)
+        return
+    # (N, 1) labels would broadcast against (N,) predictions into an (N, N) mess
+    bad = y[:, None] if shape == "column" else torch.nn.functional.one_hot(y, num_classes)
+    for call in (lambda: training.fit(model, (X, bad), num_epochs=1),
+                 lambda: training.evaluate(model, (X, bad))):
+        with pytest.raises(ValueError, match=r"y must have shape \(batch,\)"):
+            call()
+
+
+@FAST
+@given(d=classification_data(), dtype=st.sampled_from([torch.float32, torch.int32,
+                                                      torch.bool, torch.float64]))
+def test_fit_rejects_labels_that_are_not_class_indices(d, dtype):
+    X, y, num_classes = d
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    with pytest.raises(TypeError, match=r"y must have dtype torch.int64"):
+        training.fit(model, (X, y.to(dtype)), num_epochs=1)
+
+
+@FAST
+@given(d=classification_data(), shift=st.sampled_from([-1, 1]))
+def test_fit_rejects_labels_outside_the_models_classes(d, shift):
+    X, y, num_classes = d
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    y = y.clone()
+    y[0] = -1 if shift < 0 else num_classes  # one label out of range is enough
+    match = "labels y must be class indices 0, 1" if shift < 0 else "labels y go up to"
+    with pytest.raises(ValueError, match=match):
+        training.fit(model, (X, y), num_epochs=1)
+    with pytest.raises(ValueError, match=match):
+        training.evaluate(model, (X, y))
+
+
+@FAST
+@given(d=classification_data(), wrong=st.sampled_from(["flat", "bigger", "3d"]))
+def test_fit_rejects_inputs_the_model_was_not_built_for(d, wrong):
+    X, y, num_classes = d
+    model = models.Perceptron(tuple(X.shape[1:]), num_classes)
+    X = {"flat": X.flatten(1), "bigger": torch.rand(len(X), 1, 5, 5),
+         "3d": X[:, 0]}[wrong]
+    with pytest.raises(ValueError, match="Perceptron expects a batch of shape"):
+        training.fit(model, (X, y), num_epochs=1)
+
+
+def test_fit_rejects_models_whose_output_is_not_logits():
+    X, y = torch.rand(6, 3), torch.tensor([0, 1, 0, 1, 0, 1])
+    flat = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0))  # (batch,)
+    with pytest.raises(ValueError, match=r"logits of shape \(batch, num_classes\)"):
+        training.fit(flat, (X, y), num_epochs=1)
+
+
+BAD_SETTINGS = [
+    ("num_epochs", 0, ValueError), ("num_epochs", -2, ValueError),
+    ("num_epochs", 2.0, TypeError), ("num_epochs", True, TypeError),
+    ("batch_size", 0, ValueError), ("batch_size", 1.5, TypeError),
+    ("batch_size", None, TypeError),
+    ("lr", 0, ValueError), ("lr", -0.1, ValueError), ("lr", math.nan, ValueError),
+    ("lr", math.inf, ValueError), ("lr", "0.1", TypeError),
+    ("momentum", 1.0, ValueError), ("momentum", -0.5, ValueError),
+    ("momentum", "a", TypeError),
+    ("weight_decay", -1e-4, ValueError), ("weight_decay", None, TypeError),
+    ("weight_decay", math.nan, ValueError),
+    ("shuffle", 1, TypeError), ("shuffle", "yes", TypeError),
+    ("seed", -1, ValueError), ("seed", 1.5, TypeError),
+    ("progress", "yes", TypeError),
+    ("patience", 0, ValueError), ("patience", 1.5, TypeError),
+    ("optimizer", "rmsprop", ValueError), ("device", "gpu", ValueError),
+]
+
+
+@pytest.mark.parametrize("name,value,error", BAD_SETTINGS)
+def test_fit_rejects_bad_settings_naming_them(name, value, error):
+    X, y = torch.rand(4, 1, 2, 2), torch.tensor([0, 1, 0, 1])
+    model = models.Perceptron((1, 2, 2), 2)
+    with pytest.raises(error, match=f"{name} must"):
+        training.fit(model, (X, y), (X, y), **{"num_epochs": 1, name: value})
+
+
+def test_fit_rejects_bad_data_containers():
+    X, y = torch.rand(4, 1, 2, 2), torch.tensor([0, 1, 0, 1])
+    model = models.Perceptron((1, 2, 2), 2)
+    cases = [((X.numpy(), y.numpy()), TypeError, "X must be a torch.Tensor"),
+             ([X, y], TypeError, "Dataset or a tuple"),
+             ((X, y, y), TypeError, "Dataset or a tuple"),
+             ((X[:0], y[:0]), ValueError, "train_data is empty")]
+    for train, error, match in cases:
+        with pytest.raises(error, match=match):
+            training.fit(model, train, num_epochs=1)
+    with pytest.raises(ValueError, match="patience .* needs val_data"):
+        training.fit(model, (X, y), num_epochs=1, patience=2)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        training.fit("model", (X, y), num_epochs=1)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        training.evaluate(None, (X, y))
+    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
+        training.predict(model, X.numpy())
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        training.predict(model, X, batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        training.evaluate(model, (X, y), batch_size=-4)

@@ -1,26 +1,38 @@
+import numpy as np
 import pytest
 import torch
+from helpers.strategies import QUICK, non_ints
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from dlbook import utils
 from dlbook.utils import get_device, get_profile, set_seed
 
 
-def test_set_seed_makes_torch_repeatable():
-    set_seed(3)
-    a = torch.randn(5)
-    set_seed(3)
-    assert torch.equal(a, torch.randn(5))
+@QUICK
+@given(seed=st.integers(0, 2**64 - 1))
+def test_set_seed_accepts_every_seed_torch_takes_and_repeats(seed):
+    gen = set_seed(seed)
+    assert isinstance(gen, torch.Generator)
+    first = (torch.rand(3), np.random.rand(), torch.rand(2, generator=gen))
+    gen = set_seed(seed)
+    second = (torch.rand(3), np.random.rand(), torch.rand(2, generator=gen))
+    assert torch.equal(first[0], second[0]) and first[1] == second[1]
+    assert torch.equal(first[2], second[2])
 
 
-def test_set_seed_returns_a_generator_seeded_the_same_way():
-    g1, g2 = set_seed(7), set_seed(7)
-    assert torch.equal(torch.rand(4, generator=g1), torch.rand(4, generator=g2))
+@QUICK
+@given(seed=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**64)))
+def test_set_seed_rejects_out_of_range(seed):
+    with pytest.raises(ValueError, match="seed must be in"):
+        set_seed(seed)
 
 
-@pytest.mark.parametrize("bad, error", [(-1, ValueError), (1.5, TypeError),
-                                        ("0", TypeError), (True, TypeError)])
-def test_set_seed_rejects_bad_seeds(bad, error):
-    with pytest.raises(error, match="seed"):
-        set_seed(bad)
+@QUICK
+@given(seed=non_ints)
+def test_set_seed_rejects_non_ints(seed):
+    with pytest.raises(TypeError, match="seed must be an int"):
+        set_seed(seed)
 
 
 def test_get_device_defaults_to_what_is_available():
@@ -29,10 +41,15 @@ def test_get_device_defaults_to_what_is_available():
     assert get_device("cpu") == torch.device("cpu")
 
 
-@pytest.mark.parametrize("bad", ["gpu", "tpu", "cuda:x"])
-def test_get_device_rejects_unknown_names(bad):
+@QUICK
+@given(name=st.text(max_size=8).filter(lambda s: s.strip().lower() not in ("cpu", "cuda")
+                                       and not s.startswith(("cpu:", "cuda", "mps"))))
+@example("gpu")
+@example("tpu")
+@example("cuda:x")
+def test_get_device_rejects_unknown_names(name):
     with pytest.raises(ValueError, match="device"):
-        get_device(bad)
+        get_device(name)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")
@@ -41,18 +58,32 @@ def test_get_device_says_when_cuda_is_missing():
         get_device("cuda")
 
 
-def test_get_device_rejects_other_types():
-    with pytest.raises(TypeError, match="device"):
-        get_device(0)
+@QUICK
+@given(device=st.one_of(st.integers(), st.floats(), st.lists(st.text(), max_size=1)))
+def test_get_device_rejects_other_types(device):
+    with pytest.raises(TypeError, match="device must be"):
+        get_device(device)
 
 
-def test_profile_follows_the_environment(monkeypatch):
-    monkeypatch.setenv("DLBOOK_PROFILE", "full")
-    assert get_profile() == "full"
-    monkeypatch.setenv("DLBOOK_PROFILE", "Quick")
-    assert get_profile() == "quick"
-    monkeypatch.setenv("DLBOOK_PROFILE", "huge")
-    with pytest.raises(ValueError, match="DLBOOK_PROFILE"):
-        get_profile()
-    monkeypatch.delenv("DLBOOK_PROFILE")
+@QUICK
+@given(value=st.sampled_from(utils.PROFILES), pad=st.sampled_from(["", " ", "\n"]),
+       upper=st.booleans())
+def test_get_profile_reads_the_environment(value, pad, upper):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DLBOOK_PROFILE", pad + (value.upper() if upper else value) + pad)
+        assert get_profile() == value
+
+
+@QUICK
+@given(value=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+       .filter(lambda s: s not in utils.PROFILES))
+def test_get_profile_rejects_unknown_profiles(value):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DLBOOK_PROFILE", value)
+        with pytest.raises(ValueError, match="DLBOOK_PROFILE must be one of"):
+            get_profile()
+
+
+def test_profile_without_the_variable_follows_the_hardware(monkeypatch):
+    monkeypatch.delenv("DLBOOK_PROFILE", raising=False)
     assert get_profile() == ("full" if torch.cuda.is_available() else "quick")

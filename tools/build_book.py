@@ -14,7 +14,13 @@ side by side, one kernel per core (``--jobs N`` sets how many), each with one in
 thread, and their outputs go into the cache exactly as MyST-NB would put them there;
 Sphinx then finds every chapter cached. MyST-NB alone runs them one after another.
 The cache matches a chapter by its cells alone; when the package the chapters import,
-or the pinned environment, changed since the cache was filled, it starts afresh.
+or the pinned environment, changed since the cache was filled, it starts afresh. Each
+chapter's execution time and its kernel's peak memory are recorded with its outputs. A
+kernel that dies (out of memory, killed) fails the build as a raising cell does, naming
+the chapter and the cell it was running.
+
+One build of a book runs at a time: a second one started meanwhile (another terminal,
+an editor's build-on-save) waits for the first, holding ``_build/.build.lock``.
 """
 
 from __future__ import annotations
@@ -67,6 +73,11 @@ WARNING = re.compile(
 # nbclient's words before the source of the cell that raised, or that timed out
 CELL_START = ("An error occurred while executing the following cell:",
               "Here is a preview of the cell contents:")
+DIED = "The kernel died while executing the following cell:"  # our words, in _execute
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt):")
+# Held (flock) for the whole build, so that two builds of one book never write the same
+# files at once; relative to the book root.
+LOCK = Path("_build") / ".build.lock"
 TIMEOUT = re.compile(r"CellTimeoutError: (A cell timed out .*)$")
 # What the chapters run besides their own cells, relative to the book root: the
 # package they import and the pinned environment. jupyter-cache matches a chapter by
@@ -95,21 +106,26 @@ def summarise(log: str, root: str | os.PathLike = ROOT) -> list[str]:
         chapter = _relative(match.group(1), root)
         cell, error = [], ""
         rest = lines[i + 1:]
-        start = next((j for j, ln in enumerate(rest) if ln.endswith(CELL_START)), None)
+        end = next((j for j, ln in enumerate(rest) if FAILED.match(ln)), len(rest))
+        rest = rest[:end]  # this chapter's report only
+        start = next((j for j, ln in enumerate(rest) if ln.endswith((*CELL_START, DIED))),
+                     None)
+        died = start is not None and rest[start].endswith(DIED)
         timeout = next((m.group(1) for ln in rest[:start] if (m := TIMEOUT.search(ln))),
                        "") if start is not None else ""
+        j = 0
         if start is not None:
             j = start + 2  # skip the ------ rule
             while j < len(rest) and not rest[j].startswith("-----"):
                 cell.append("    " + rest[j])
                 j += 1
-            # the exception line of the traceback: "SomeError: message"
-            error = timeout or next((ln for ln in rest[j + 1:]
-                          if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt):", ln)),
-                         "")
+        # the exception line of the traceback: "SomeError: message"
+        error = timeout or next((ln for ln in rest[j:] if EXCEPTION_LINE.match(ln)), "")
+        heading = ("The cell running when its kernel died:" if died
+                   else "The cell that raised:")
         summaries.append(
             f"chapter {chapter} failed to execute.\n"
-            + ("The cell that raised:\n" + "\n".join(cell) + "\n" if cell else "")
+            + (heading + "\n" + "\n".join(cell) + "\n" if cell else "")
             + (f"Error: {error}\n" if error else "")
         )
     return summaries
@@ -224,12 +240,30 @@ def stale_chapters(sources: list[Path], root: Path, settings: dict,
     return stale
 
 
-async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
-                   stdout) -> tuple[Chapter, float, str | None]:
+@dataclass
+class Execution:
+    """How one chapter's execution went."""
+    chapter: Chapter
+    seconds: float
+    peak_rss_mb: float
+    error: str | None = None  # the report of what failed, as MyST-NB would log it
+
+
+def _died_report(cell, peak_rss_mb: float) -> str:
+    """What the log says of a kernel that died (out of memory, killed) in ``cell``."""
+    source = cell.source if cell is not None else "(before the first cell)"
+    return (f"{DIED}\n------------------\n{source}\n------------------\n\n"
+            f"DeadKernelError: the kernel died (out of memory, or killed) after using "
+            f"up to {peak_rss_mb:.0f} MB\n")
+
+
+async def _execute(chapter: Chapter, settings: dict,
+                   limit: asyncio.Semaphore, stdout) -> Execution:
     """Execute one chapter in place, as MyST-NB's cache mode does (same working
-    folder, timeout and error handling); ``(chapter, seconds, traceback or None)``."""
+    folder, timeout and error handling), watching its kernel's memory."""
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from run_chapter import PeakRSS
 
     execute = settings.get("execute") or {}
     timeout = execute.get("timeout", 30)
@@ -246,15 +280,27 @@ async def _execute(chapter: Chapter, settings: dict, limit: asyncio.Semaphore,
         client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors,
                                 record_timing=False,
                                 resources={"metadata": {"path": str(cwd)}})
+        peak, running = PeakRSS(), {}
+        client.on_notebook_start = \
+            lambda notebook: peak.start(client.km.provisioner.process.pid)
+        client.on_cell_start = lambda cell, cell_index: running.update(cell=cell)
         start = time.perf_counter()
+        error = None
         try:
             await client.async_execute()
         except (CellExecutionError, CellTimeoutError):
-            return chapter, time.perf_counter() - start, traceback.format_exc()
+            error = traceback.format_exc()
+        except DeadKernelError:
+            error = _died_report(running.get("cell"), peak.mb)
+        except Exception:  # the kernel did not start, or nbclient failed: still a report
+            error = traceback.format_exc()
+        finally:
+            peak.stop()
         seconds = time.perf_counter() - start
-        print(f"{where}: Executed notebook in {seconds:.2f} seconds", file=stdout,
-              flush=True)
-        return chapter, seconds, None
+        if error is None:
+            print(f"{where}: Executed notebook in {seconds:.2f} seconds", file=stdout,
+                  flush=True)
+        return Execution(chapter, seconds, peak.mb, error)
 
 
 async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, cache,
@@ -267,14 +313,15 @@ async def _execute_all(chapters: list[Chapter], settings: dict, jobs: int, cache
     failed = []
     try:
         for done in asyncio.as_completed(tasks):
-            chapter, seconds, error = await done
-            if error is not None:
-                failed.append((chapter, error))
+            run = await done
+            if run.error is not None:
+                failed.append((run.chapter, run.error))
                 continue
             # only a chapter executed to its end enters the cache
             cache.cache_notebook_bundle(
-                CacheBundleIn(chapter.notebook, str(chapter.path),
-                              data={"execution_seconds": seconds}),
+                CacheBundleIn(run.chapter.notebook, str(run.chapter.path),
+                              data={"execution_seconds": run.seconds,
+                                    "peak_rss_mb": round(run.peak_rss_mb, 1)}),
                 check_validity=False, overwrite=True)
     finally:
         for task in tasks:
@@ -414,7 +461,43 @@ def build(argv: list[str], *, root: str | os.PathLike = ROOT, out=None,
     """
     root = Path(root).resolve()
     stdout = out or sys.stdout
-    stderr = out or sys.stderr
+    lock = hold_lock(root, stdout)
+    try:
+        return _build(argv, root, stdout, out or sys.stderr, jobs)
+    finally:
+        if lock is not None:
+            lock.close()  # and with it the lock
+
+
+def hold_lock(root: Path, out) -> object | None:
+    """Take the book's build lock (:data:`LOCK`), waiting while another build of the
+    same book holds it; the lock lasts until the returned file is closed or this
+    process ends, however it ends. None where ``flock`` does not exist (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    path = root / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        print(f"another build of this book is running"
+              f"{f' (process {holder})' if holder.isdigit() else ''}: waiting for it "
+              f"to finish ({_relative(str(path), Path.cwd())})", file=out, flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        print("the other build has finished: building", file=out, flush=True)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _build(argv: list[str], root: Path, stdout, stderr, jobs: int | None) -> int:
     start = time.time()
     # what every kernel inherits, here and in jupyter-book
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 from pathlib import Path
 
 import jupytext
 import nbformat
 import yaml
+from bookfiles import CODE_CELL, chapters
+from bookfiles import text_has_code as has_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +46,6 @@ if "google.colab" in sys.modules:
     %pip install --quiet --no-deps "dlbook @ git+{url}@{branch}"
 ```'''
 
-# A MyST code cell: an opening fence of three or more backticks, then the same fence.
-CODE_CELL = re.compile(r"^(?P<fence>`{3,})\{code-cell\}[^\n]*\n.*?^(?P=fence)[ \t]*$",
-                       re.MULTILINE | re.DOTALL)
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
@@ -70,24 +68,6 @@ def install_cell(root: Path = ROOT) -> str:
 def install_source(root: Path = ROOT) -> str:
     """The install cell's code, as it appears in the notebook."""
     return install_cell(root).split("\n\n", 1)[1].rsplit("\n```", 1)[0]
-
-
-def is_notebook(text: str) -> bool:
-    """Whether a Markdown text starts with a jupytext front matter (a MyST notebook)."""
-    if not text.startswith("---\n"):
-        return False
-    header = text[4:].split("\n---\n", 1)[0]
-    return re.search(r"^jupytext:", header, re.MULTILINE) is not None
-
-
-def chapters(root: Path = ROOT) -> list[Path]:
-    """Every chapter in ``book/``: a MyST Markdown notebook with a jupytext header."""
-    return sorted(p for p in (root / "book").glob("*.md")
-                  if is_notebook(p.read_text(encoding="utf-8")))
-
-
-def has_code(text: str) -> bool:
-    return CODE_CELL.search(text) is not None
 
 
 def with_install_cell(text: str, root: Path = ROOT) -> str:

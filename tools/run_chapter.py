@@ -34,18 +34,35 @@ class Run:
     notebook: object
 
 
-def _peak_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
-    peak = 0
-    try:
-        proc = psutil.Process(pid)
-        while not stop.is_set():
-            rss = proc.memory_info().rss + sum(
-                c.memory_info().rss for c in proc.children(recursive=True))
-            peak = max(peak, rss)
-            stop.wait(0.05)
-    except psutil.Error:
-        pass
-    out.append(peak / 2**20)
+class PeakRSS:
+    """The peak resident set size of a process and its children, in MiB, sampled every
+    50 ms by a thread from :meth:`start` to :meth:`stop`."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.mb = 0.0
+
+    def start(self, pid: int) -> None:
+        self._thread = threading.Thread(target=self._watch, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.mb
+
+    def _watch(self, pid: int) -> None:
+        try:
+            proc = psutil.Process(pid)
+            while not self._stop.is_set():
+                rss = proc.memory_info().rss + sum(
+                    c.memory_info().rss for c in proc.children(recursive=True))
+                self.mb = max(self.mb, rss / 2**20)
+                self._stop.wait(0.05)
+        except psutil.Error:
+            pass  # the kernel has ended
 
 
 def execute(path: str | Path, *, timeout: int = 600) -> Run:
@@ -54,19 +71,16 @@ def execute(path: str | Path, *, timeout: int = 600) -> Run:
     nb = jupytext.read(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    stop, peak = threading.Event(), []
+    peak = PeakRSS()
     start = time.perf_counter()
     with client.setup_kernel():
-        pid = client.km.provisioner.process.pid
-        watcher = threading.Thread(target=_peak_rss, args=(pid, stop, peak), daemon=True)
-        watcher.start()
+        peak.start(client.km.provisioner.process.pid)
         try:
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
         finally:
-            stop.set()
-            watcher.join()
-    return Run(str(path.relative_to(ROOT)), time.perf_counter() - start, peak[0], nb)
+            peak.stop()
+    return Run(str(path.relative_to(ROOT)), time.perf_counter() - start, peak.mb, nb)
 
 
 def main(paths: list[str]) -> int:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from dlbook import _checks as checks
+
 
 def _tensor(z) -> torch.Tensor:
     if isinstance(z, torch.Tensor):
@@ -56,24 +58,18 @@ def d_relu(z) -> torch.Tensor:
     return (z > 0).to(z.dtype)
 
 
-def _check_slope(negative_slope: float) -> None:
-    if not isinstance(negative_slope, (int, float)) or not 0 <= negative_slope < 1:
-        raise ValueError(f"negative_slope must be a number in [0, 1), got "
-                         f"{negative_slope!r}")
-
-
 def leaky_relu(z, negative_slope: float = 0.01) -> torch.Tensor:
     """``LeakyReLU(z) = z if z > 0 else a z``, with a small slope ``a`` for z < 0."""
-    _check_slope(negative_slope)
+    a = checks.fraction("negative_slope", negative_slope, low_open=False)
     z = _tensor(z)
-    return torch.where(z > 0, z, negative_slope * z)
+    return torch.where(z > 0, z, a * z)
 
 
 def d_leaky_relu(z, negative_slope: float = 0.01) -> torch.Tensor:
     """``1 if z > 0 else a``: the gradient never dies completely."""
-    _check_slope(negative_slope)
+    a = checks.fraction("negative_slope", negative_slope, low_open=False)
     z = _tensor(z)
-    return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, negative_slope))
+    return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, a))
 
 
 def softmax(z) -> torch.Tensor:
@@ -119,9 +115,7 @@ _MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
 
 def activation_module(name: str) -> nn.Module:
     """The ``nn.Module`` for an activation name in :data:`ACTIVATIONS`."""
-    if name not in _MODULES:
-        raise ValueError(f"activation must be one of {sorted(_MODULES)}, got {name!r}")
-    return _MODULES[name]()
+    return _MODULES[checks.choice("activation", name, _MODULES)]()
 
 
 def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
@@ -142,14 +136,13 @@ def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
     if not isinstance(num_hiddens, Sequence) or isinstance(num_hiddens, str):
         raise TypeError(f"num_hiddens must be a sequence of hidden-layer widths, such "
                         f"as (32, 32) or (3,) for one layer of 3, got {num_hiddens!r}")
-    for name, n in (("num_inputs", num_inputs), ("num_outputs", num_outputs),
-                    *((f"num_hiddens[{i}]", h) for i, h in enumerate(num_hiddens))):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
-    if init not in ("default", "xavier", "kaiming"):
-        raise ValueError(f"init must be 'default', 'xavier' or 'kaiming', got {init!r}")
+    widths = [checks.positive_int("num_inputs", num_inputs),
+              *(checks.positive_int(f"num_hiddens[{i}]", h)
+                for i, h in enumerate(num_hiddens))]
+    num_outputs = checks.positive_int("num_outputs", num_outputs)
+    checks.choice("activation", activation, _MODULES)
+    checks.choice("init", init, ("default", "xavier", "kaiming"))
     layers: list[nn.Module] = []
-    widths = [num_inputs, *num_hiddens]
     for n_in, n_out in zip(widths, widths[1:]):
         layers += [nn.Linear(n_in, n_out), activation_module(activation)]
     layers.append(nn.Linear(widths[-1], num_outputs))
@@ -166,11 +159,7 @@ def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
 def _check_batch(model: nn.Module, X, y) -> None:
     """Check that ``(X, y)`` is a batch that ``model`` and a loss can take."""
     for name, t in (("X", X), ("y", y)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
-        if t.dim() == 0:
-            raise ValueError(f"{name} must be a batch of shape (batch, ...), "
-                             "got a scalar")
+        checks.tensor(name, t, ndim=tuple(range(1, 9)), shape="(batch, ...)")
     if len(X) != len(y):
         raise ValueError(f"X and y must hold the same number of examples, got "
                          f"{len(X)} and {len(y)}")

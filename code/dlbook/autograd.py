@@ -12,6 +12,8 @@ import math
 import random
 from numbers import Real
 
+from dlbook import _checks as checks
+
 
 def _is_number(x) -> bool:
     return isinstance(x, Real) and not isinstance(x, bool)
@@ -180,12 +182,8 @@ class Neuron:
 
     def __init__(self, num_inputs: int, activation: str = "tanh",
                  rng: random.Random | None = None):
-        if isinstance(num_inputs, bool) or not isinstance(num_inputs, int) \
-                or num_inputs < 1:
-            raise ValueError(f"num_inputs must be a positive int, got {num_inputs!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got "
-                             f"{activation!r}")
+        num_inputs = checks.positive_int("num_inputs", num_inputs)
+        checks.choice("activation", activation, ACTIVATIONS)
         rng = rng or random.Random(0)
         bound = 1 / math.sqrt(num_inputs)
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(num_inputs)]
@@ -216,10 +214,13 @@ class MLP:
 
     def __init__(self, num_inputs: int, layer_sizes, *, activation: str = "tanh",
                  output_activation: str = "sigmoid", seed: int = 0):
-        if not layer_sizes:
-            raise ValueError("layer_sizes must name at least one layer")
-        rng = random.Random(seed)
-        sizes = [num_inputs, *layer_sizes]
+        if isinstance(layer_sizes, (str, bytes)) or not layer_sizes:
+            raise ValueError(f"layer_sizes must list the units of at least one layer, "
+                             f"got {layer_sizes!r}")
+        sizes = [checks.positive_int("num_inputs", num_inputs),
+                 *(checks.positive_int(f"layer_sizes[{i}]", n)
+                   for i, n in enumerate(layer_sizes))]
+        rng = random.Random(checks.seed(seed))
         last = len(layer_sizes) - 1
         self.layers = [
             [Neuron(n_in, output_activation if i == last else activation, rng)

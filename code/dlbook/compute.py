@@ -12,6 +12,7 @@ import time
 
 import torch
 
+from dlbook import _checks as checks
 from dlbook.utils import get_device
 
 
@@ -29,11 +30,9 @@ def matmul_flops(n: int, m: int | None = None, k: int | None = None) -> int:
     Returns:
         The number of operations, an int.
     """
-    m = n if m is None else m
-    k = n if k is None else k
-    for name, value in (("n", n), ("m", m), ("k", k)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    n = checks.positive_int("n", n)
+    m = n if m is None else checks.positive_int("m", m)
+    k = n if k is None else checks.positive_int("k", k)
     return 2 * n * m * k
 
 
@@ -41,18 +40,6 @@ def _sync(device: torch.device) -> None:
     # GPU kernels run asynchronously: wait for them, or the clock measures nothing.
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def _check_timing(budget_s, min_repeats, dtype) -> None:
-    if isinstance(budget_s, bool) or not isinstance(budget_s, (int, float)):
-        raise TypeError(f"budget_s must be a number of seconds, got {budget_s!r}")
-    if budget_s <= 0:
-        raise ValueError(f"budget_s must be positive, got {budget_s}")
-    if isinstance(min_repeats, bool) or not isinstance(min_repeats, int) \
-            or min_repeats < 1:
-        raise ValueError(f"min_repeats must be a positive int, got {min_repeats!r}")
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
 
 
 def matmul_gflops(
@@ -82,9 +69,18 @@ def matmul_gflops(
     Returns:
         Billions of floating-point operations per second, ``2 n^3 / seconds / 1e9``.
     """
-    flops = matmul_flops(n)
-    _check_timing(budget_s, min_repeats, dtype)
-    device = get_device(device)
+    flops = matmul_flops(n)  # checks n
+    budget_s = checks.positive("budget_s", budget_s)  # finite: the loop must end
+    min_repeats = checks.positive_int("min_repeats", min_repeats)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    return _time_matmul(n, flops, budget_s, min_repeats, dtype, get_device(device),
+                        checks.seed(seed))
+
+
+def _time_matmul(n: int, flops: int, budget_s: float, min_repeats: int,
+                 dtype: torch.dtype, device: torch.device, seed: int) -> float:
+    """GFLOP/s of the fastest of the timed products ``(n, n) @ (n, n)``."""
     generator = torch.Generator().manual_seed(seed)
     A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
     B = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
@@ -114,10 +110,6 @@ def scaled_duration(duration: float, rate: float, other_rate: float) -> float:
     Returns:
         The duration on the other chip, in the unit of ``duration``.
     """
-    for name, value in (("duration", duration), ("rate", rate),
-                        ("other_rate", other_rate)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number, got {value!r}")
-        if not value > 0:
-            raise ValueError(f"{name} must be positive, got {value}")
+    duration, rate, other_rate = map(checks.positive, ("duration", "rate",
+                                     "other_rate"), (duration, rate, other_rate))
     return duration * rate / other_rate

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import torch
 
+from dlbook import _checks as checks
+
 Pair = int | tuple[int, int]
 
 
 def _pair(name: str, value: Pair, *, minimum: int) -> tuple[int, int]:
     """Turn ``value`` (an int or a pair of ints) into ``(vertical, horizontal)``."""
     values = value if isinstance(value, tuple) else (value, value)
-    if len(values) != 2 or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in values
-    ):
+    if len(values) != 2:
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in values):
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return values  # type: ignore[return-value]
+    return tuple(checks.integer(name, v, low=minimum) for v in values)
 
 
 def conv_output_size(size: int, kernel_size: int, stride: int = 1,
@@ -47,41 +45,15 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1,
         ValueError: a size is not positive, the padding is negative, or the kernel
             is larger than the padded input.
     """
-    for name, value, minimum in (("size", size, 1), ("kernel_size", kernel_size, 1),
-                                 ("stride", stride, 1), ("padding", padding, 0)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int (one axis), got {value!r}")
-        if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    size, kernel_size, stride = map(checks.positive_int, ("size", "kernel_size",
+                                    "stride"), (size, kernel_size, stride))
+    padding = checks.non_negative_int("padding", padding)
     if kernel_size > size + 2 * padding:
         raise ValueError(
             f"kernel_size {kernel_size} is larger than the padded input "
             f"{size} + 2 * {padding} = {size + 2 * padding}"
         )
     return (size + 2 * padding - kernel_size) // stride + 1
-
-
-def _check_images(X: torch.Tensor) -> None:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-    if X.dim() != 4:
-        raise ValueError(
-            f"X must have shape (batch, channels, height, width), got {tuple(X.shape)}"
-        )
-
-
-def _check_conv_inputs(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None
-                       ) -> None:
-    _check_images(X)
-    if not isinstance(K, torch.Tensor) or K.dim() != 4:
-        raise ValueError("K must be a tensor of shape (out_channels, in_channels, kh, "
-                         f"kw), got {getattr(K, 'shape', type(K).__name__)}")
-    if K.shape[1] != X.shape[1]:
-        raise ValueError(f"K expects {K.shape[1]} input channels but X has "
-                         f"{X.shape[1]}")
-    if b is not None and (not isinstance(b, torch.Tensor) or b.shape != K.shape[:1]):
-        raise ValueError(f"b must have shape ({K.shape[0]},), one bias per kernel, "
-                         f"got {getattr(b, 'shape', type(b).__name__)}")
 
 
 def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
@@ -104,14 +76,26 @@ def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
         out_width)`` for one image; sizes as in :func:`conv_output_size`.
     """
     if isinstance(X, torch.Tensor) and X.dim() == 2:  # one image, one kernel
-        if not isinstance(K, torch.Tensor) or K.dim() != 2:
-            raise ValueError("a single image (height, width) needs a single kernel "
-                             f"(kh, kw), got K of shape {getattr(K, 'shape', K)}")
+        checks.tensor("K", K, ndim=2, shape="(kh, kw), one kernel for one image")
         Y = conv2d(X[None, None], K[None, None], b, stride=stride, padding=padding)
         return Y[0, 0]
-    _check_conv_inputs(X, K, b)
-    sh, sw = _pair("stride", stride, minimum=1)
-    ph, pw = _pair("padding", padding, minimum=0)
+    checks.tensor("X", X, ndim=4, shape="(batch, channels, height, width)")
+    checks.tensor("K", K, ndim=4, shape="(out_channels, in_channels, kh, kw)")
+    if K.shape[1] != X.shape[1]:
+        raise ValueError(f"K expects {K.shape[1]} input channels but X has "
+                         f"{X.shape[1]}")
+    if b is not None and checks.tensor("b", b).shape != K.shape[:1]:
+        raise ValueError(f"b must have shape ({K.shape[0]},), one bias per kernel, "
+                         f"got {tuple(b.shape)}")
+    dtype = torch.promote_types(X.dtype, K.dtype)  # int images, float kernels: float
+    return _conv2d(X.to(dtype), K.to(dtype), b, _pair("stride", stride, minimum=1),
+                   _pair("padding", padding, minimum=0))
+
+
+def _conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None,
+            stride: tuple[int, int], padding: tuple[int, int]) -> torch.Tensor:
+    """:func:`conv2d` of a batch ``X`` ``(batch, in_channels, height, width)``."""
+    (sh, sw), (ph, pw) = stride, padding
     kh, kw = K.shape[2:]
     h_out = conv_output_size(X.shape[2], kh, sh, ph)
     w_out = conv_output_size(X.shape[3], kw, sw, pw)
@@ -128,11 +112,16 @@ def conv2d(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor | None = None, *,
     return Y
 
 
-def _pool2d(X: torch.Tensor, kernel_size: Pair, stride: Pair | None,
+def _pool_args(X, kernel_size: Pair, stride: Pair | None):
+    checks.tensor("X", X, ndim=4, shape="(batch, channels, height, width)",
+                  floating=True)
+    kernel_size = _pair("kernel_size", kernel_size, minimum=1)
+    return X, kernel_size, _pair("stride", stride or kernel_size, minimum=1)
+
+
+def _pool2d(X: torch.Tensor, kernel_size: tuple[int, int], stride: tuple[int, int],
             reduce: str) -> torch.Tensor:
-    _check_images(X)
-    kh, kw = _pair("kernel_size", kernel_size, minimum=1)
-    sh, sw = _pair("stride", kernel_size if stride is None else stride, minimum=1)
+    (kh, kw), (sh, sw) = kernel_size, stride
     h_out = conv_output_size(X.shape[2], kh, sh)
     w_out = conv_output_size(X.shape[3], kw, sw)
     Y = X.new_zeros(*X.shape[:2], h_out, w_out)
@@ -162,7 +151,7 @@ def max_pool2d(X: torch.Tensor, kernel_size: Pair = 2,
     Returns:
         ``(batch, channels, out_height, out_width)``.
     """
-    return _pool2d(X, kernel_size, stride, "max")
+    return _pool2d(*_pool_args(X, kernel_size, stride), "max")
 
 
 def avg_pool2d(X: torch.Tensor, kernel_size: Pair = 2,
@@ -179,4 +168,4 @@ def avg_pool2d(X: torch.Tensor, kernel_size: Pair = 2,
     Returns:
         ``(batch, channels, out_height, out_width)``.
     """
-    return _pool2d(X, kernel_size, stride, "mean")
+    return _pool2d(*_pool_args(X, kernel_size, stride), "mean")

@@ -18,13 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-
-def _check_adjacency(A: torch.Tensor, name: str = "A") -> None:
-    if not isinstance(A, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(A).__name__}")
-    if A.dim() != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty square matrix (N, N), got "
-                         f"{tuple(A.shape)}")
+from dlbook import _checks as checks
 
 
 def normalized_adjacency(A: torch.Tensor) -> torch.Tensor:
@@ -43,12 +37,17 @@ def normalized_adjacency(A: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(N, N)``, symmetric.
     """
-    _check_adjacency(A)
-    if not torch.allclose(A, A.T):
-        raise ValueError("A must be symmetric (an undirected graph): "
-                         "A[i, j] == A[j, i]")
-    if (A < 0).any():
-        raise ValueError("A must be non-negative: entries are edge weights")
+    checks.tensor("A", A, ndim=2, shape="(N, N)", floating=True, finite=True)
+    if A.shape[0] != A.shape[1] or len(A) == 0 or not torch.allclose(A, A.T) \
+            or (A < 0).any():
+        raise ValueError(f"A must be a non-empty square matrix (N, N) of edge weights, "
+                         f"symmetric (undirected) and non-negative, got shape "
+                         f"{tuple(A.shape)}")
+    return _normalized_adjacency(A)
+
+
+def _normalized_adjacency(A: torch.Tensor) -> torch.Tensor:
+    """``D^-1/2 (A + I) D^-1/2`` of a checked adjacency matrix ``A`` ``(N, N)``."""
     A_hat = A + torch.eye(len(A), dtype=A.dtype, device=A.device)
     d_inv_sqrt = A_hat.sum(dim=1).rsqrt()  # (N,) the diagonal of D^-1/2
     return d_inv_sqrt[:, None] * A_hat * d_inv_sqrt[None, :]
@@ -70,10 +69,8 @@ class GCNLayer(nn.Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        for name, value in (("in_features", in_features),
-                            ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        in_features = checks.positive_int("in_features", in_features)
+        out_features = checks.positive_int("out_features", out_features)
         self.weight = nn.Parameter(torch.empty(in_features, out_features))
         self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
         bound = math.sqrt(6 / (in_features + out_features))  # Glorot uniform
@@ -82,12 +79,10 @@ class GCNLayer(nn.Module):
     def forward(self, H: torch.Tensor, A_norm: torch.Tensor) -> torch.Tensor:
         """``H`` ``(N, in_features)`` and ``A_norm`` ``(N, N)`` -> ``H'``
         ``(N, out_features)``."""
-        if H.dim() != 2 or H.shape[1] != self.weight.shape[0]:
-            raise ValueError(f"H must have shape (N, {self.weight.shape[0]}), got "
-                             f"{tuple(H.shape)}")
-        if A_norm.shape != (len(H), len(H)):
-            raise ValueError(f"A_norm must have shape ({len(H)}, {len(H)}) to match "
-                             f"the {len(H)} nodes of H, got {tuple(A_norm.shape)}")
+        n_in = self.weight.shape[0]
+        if H.dim() != 2 or H.shape[1] != n_in or A_norm.shape != (len(H), len(H)):
+            raise ValueError(f"H must have shape (N, {n_in}) and A_norm (N, N), got "
+                             f"{tuple(H.shape)} and {tuple(A_norm.shape)}")
         out = A_norm @ (H @ self.weight)  # mix each node with its neighbours
         return out if self.bias is None else out + self.bias
 
@@ -114,11 +109,8 @@ class GCN(nn.Module):
                 or not isinstance(num_hiddens, Sequence) or not num_hiddens):
             raise ValueError(f"num_hiddens must be a non-empty sequence of positive "
                              f"ints, got {num_hiddens!r}")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) \
-                or num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        num_classes = checks.integer("num_classes", num_classes, low=2)
+        dropout = checks.fraction("dropout", dropout, low_open=False)
         sizes = [num_features, *num_hiddens]
         self.layers = nn.ModuleList(GCNLayer(a, b) for a, b in zip(sizes, sizes[1:]))
         self.dropout = nn.Dropout(dropout)
@@ -157,26 +149,24 @@ def train_node_classifier(model: nn.Module, X: torch.Tensor, A_norm: torch.Tenso
     Returns:
         The training loss of each epoch.
     """
-    if train_mask.dtype != torch.bool or train_mask.shape != y.shape:
-        raise ValueError(f"train_mask must be a boolean tensor of shape "
-                         f"{tuple(y.shape)}, like y")
-    if not train_mask.any():
-        raise ValueError("train_mask selects no node: at least one label is needed")
-    if (isinstance(num_epochs, bool) or not isinstance(num_epochs, int)
-            or num_epochs < 1):
-        raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+    checks.tensor("X", X, ndim=2, shape="(N, num_features)", finite=True)
+    checks.tensor("train_mask", train_mask, dtype=torch.bool)
+    if train_mask.shape != checks.tensor("y", y, ndim=1).shape or not train_mask.any():
+        raise ValueError(f"train_mask must have the shape of y, {tuple(y.shape)}, and "
+                         f"select at least one node, got {tuple(train_mask.shape)}")
+    num_epochs = checks.positive_int("num_epochs", num_epochs)
+    lr = checks.positive("lr", lr)
+    weight_decay = checks.non_negative("weight_decay", weight_decay)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
     model.train()
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         loss = loss_fn(model(X, A_norm)[train_mask], y[train_mask])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        losses.append(loss.item())
+        losses.append(checks.finite_loss(loss, epoch=epoch))
     model.eval()
     return losses
 

@@ -16,22 +16,29 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+from dlbook import _checks as checks
 
 
-def _check_shape(input_shape: Sequence[int], num_classes: int) -> tuple[int, int, int]:
+def _check_shape(input_shape: Sequence[int], num_classes: int, min_size: int = 1,
+                 caller: str = "") -> tuple[int, int, int]:
+    """``input_shape`` as ``(channels, height, width)``, each image at least
+    ``min_size`` pixels on each side."""
     if (isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence)
             or len(input_shape) != 3):
         raise ValueError(
             f"input_shape must be (channels, height, width), got {input_shape!r}"
         )
-    if not all(_is_int(s) and s > 0 for s in input_shape):
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
+               for s in input_shape):
         raise ValueError(f"input_shape must hold positive ints, got {input_shape!r}")
-    if not _is_int(num_classes) or num_classes < 2:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) \
+            or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    return tuple(int(s) for s in input_shape)  # type: ignore[return-value]
+    c, h, w = map(int, input_shape)
+    if min(h, w) < min_size:
+        raise ValueError(f"{caller} needs images of at least {min_size}x{min_size}, "
+                         f"got {h}x{w}")
+    return c, h, w
 
 
 def _check_sizes(name: str, sizes, count: int | None = None) -> tuple[int, ...]:
@@ -40,17 +47,7 @@ def _check_sizes(name: str, sizes, count: int | None = None) -> tuple[int, ...]:
     if not sizes or (count is not None and len(sizes) != count):
         what = f"{count} positive ints" if count else "a non-empty sequence of ints"
         raise ValueError(f"{name} must be {what}, got {sizes!r}")
-    if not all(_is_int(k) and k > 0 for k in sizes):
-        raise ValueError(f"{name} must hold positive ints, got {sizes!r}")
-    return tuple(int(k) for k in sizes)
-
-
-def _check_dropout(dropout) -> float:
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real):
-        raise TypeError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    return float(dropout)
+    return tuple(checks.positive_int(name, k) for k in sizes)
 
 
 class _Classifier(nn.Module):
@@ -59,19 +56,15 @@ class _Classifier(nn.Module):
     input_shape: tuple[int, int, int]
 
     def _check_input(self, X: torch.Tensor) -> None:
-        if not isinstance(X, torch.Tensor):
-            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-        if X.dim() != 4 or tuple(X.shape[1:]) != self.input_shape:
-            raise ValueError(
-                f"{type(self).__name__} expects a batch of shape "
-                f"(batch, {', '.join(map(str, self.input_shape))}), got {tuple(X.shape)}"
-            )
+        shape = f"(batch, {', '.join(map(str, self.input_shape))})"
+        if checks.tensor("X", X).dim() != 4 or tuple(X.shape[1:]) != self.input_shape:
+            raise ValueError(f"{type(self).__name__} expects a batch of shape {shape}, "
+                             f"got {tuple(X.shape)}")
         weight = next(self.parameters())
         if X.dtype != weight.dtype:
-            raise TypeError(
-                f"X must have the dtype of the model's weights, {weight.dtype}, got "
-                f"{X.dtype}; convert the images with X.to({weight.dtype})"
-            )
+            raise TypeError(f"X must have the dtype of the model's weights, "
+                            f"{weight.dtype}, got {X.dtype}; convert the images with "
+                            f"X.to({weight.dtype})")
 
 
 class Perceptron(_Classifier):
@@ -109,7 +102,7 @@ class MLP(_Classifier):
         super().__init__()
         self.input_shape = _check_shape(input_shape, num_classes)
         num_hiddens = _check_sizes("num_hiddens", num_hiddens)
-        dropout = _check_dropout(dropout)
+        dropout = checks.fraction("dropout", dropout, low_open=False)
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(self.input_shape)
         for h in num_hiddens:
@@ -145,12 +138,9 @@ class CNN(_Classifier):
     def __init__(self, input_shape: Sequence[int], num_classes: int = 10,
                  channels: Sequence[int] = (32, 64), dropout: float = 0.3):
         super().__init__()
-        self.input_shape = _check_shape(input_shape, num_classes)
-        c, h, w = self.input_shape
-        if h < 4 or w < 4:
-            raise ValueError(f"CNN needs images of at least 4x4, got {h}x{w}")
+        self.input_shape = c, h, w = _check_shape(input_shape, num_classes, 4, "CNN")
         c1, c2 = _check_sizes("channels", channels, 2)
-        dropout = _check_dropout(dropout)
+        dropout = checks.fraction("dropout", dropout, low_open=False)
 
         def block(c_in: int, c_out: int) -> list[nn.Module]:
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out),
@@ -190,10 +180,8 @@ class WorkshopCNN(_Classifier):
 
     def __init__(self, input_shape: Sequence[int], num_classes: int = 10):
         super().__init__()
-        self.input_shape = _check_shape(input_shape, num_classes)
-        c, h, w = self.input_shape
-        if h < 4 or w < 4:
-            raise ValueError(f"WorkshopCNN needs images of at least 4x4, got {h}x{w}")
+        self.input_shape = c, h, w = _check_shape(input_shape, num_classes, 4,
+                                                     "WorkshopCNN")
 
         def unpadded(size: int) -> int:  # conv(5) -> pool(2), twice
             return ((size - 4) // 2 - 4) // 2
@@ -233,6 +221,5 @@ def workshop_models(input_shape: Sequence[int],
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return sum(p.numel() for p in checks.module("model", model).parameters()
+               if p.requires_grad)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from dlbook import _checks as checks
+
 # Outputs of each two-input gate for the inputs (0, 0), (0, 1), (1, 0), (1, 1).
 GATES = {
     "AND": (0, 0, 0, 1),
@@ -55,11 +57,8 @@ def step(z: torch.Tensor) -> torch.Tensor:
 
 
 def _check_Xw(X: torch.Tensor, w: torch.Tensor) -> None:
-    if not isinstance(X, torch.Tensor) or not isinstance(w, torch.Tensor):
-        raise TypeError("X and w must be torch tensors")
-    if X.dim() != 2:
-        raise ValueError(f"X must have shape (N, num_inputs), got {tuple(X.shape)}")
-    if w.shape != (X.shape[1],):
+    checks.tensor("X", X, ndim=2, shape="(N, num_inputs)")
+    if checks.tensor("w", w).shape != (X.shape[1],):
         raise ValueError(f"w must have shape ({X.shape[1]},), one weight per input, "
                          f"got {tuple(w.shape)}")
 
@@ -117,17 +116,15 @@ def train_perceptron(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1,
         (``num_epochs * N`` values, whether or not the example changed the weights)
         and the weights that first reached the best one.
     """
-    if not isinstance(X, torch.Tensor) or X.dim() != 2 or len(X) == 0:
-        got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
-        raise ValueError(f"X must be a non-empty tensor (N, num_inputs), got {got}")
-    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of shape ({len(X)},) to match X")
+    checks.tensor("X", X, ndim=2, shape="(N, num_inputs)", finite=True)
+    if len(X) == 0 or checks.tensor("y", y).shape != (len(X),):
+        raise ValueError(f"X must be non-empty and y of shape ({len(X)},) to match it, "
+                         f"got {tuple(X.shape)} and {tuple(y.shape)}")
     if not set(y.tolist()) <= {0.0, 1.0}:
         raise ValueError("y must hold only 0s and 1s")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    _check_positive_int("num_epochs", num_epochs)
-    g = torch.Generator().manual_seed(seed)
+    lr = checks.positive("lr", lr)
+    num_epochs = checks.positive_int("num_epochs", num_epochs)
+    g = torch.Generator().manual_seed(checks.seed(seed))
     X, y = X.to(torch.float32), y.to(torch.float32)
     w = 0.1 * torch.randn(X.shape[1], generator=g)
     b = 0.1 * float(torch.randn((), generator=g))
@@ -152,17 +149,12 @@ def line_through(w, b: float, x1: torch.Tensor) -> torch.Tensor:
         ValueError: the line is vertical (``w[1] == 0``), so it is not a function
             of ``x1``.
     """
-    if isinstance(w, torch.Tensor):
-        w = w.detach()  # a layer's weight: only its values are needed
+    # a layer's weights and bias: only their values are needed, not their gradients
+    w, b = torch.as_tensor(w).detach(), float(torch.as_tensor(b).detach())
     w1, w2 = float(w[0]), float(w[1])
     if w2 == 0:
         raise ValueError("the line is vertical (w[1] == 0): it is x1 = -b / w[0]")
-    return -(w1 * x1 + b) / w2
-
-
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return -(w1 * torch.as_tensor(x1).detach() + b) / w2
 
 
 class TwoLayerNet(nn.Module):
@@ -178,16 +170,15 @@ class TwoLayerNet(nn.Module):
 
     def __init__(self, num_hiddens: int = 2, num_inputs: int = 2):
         super().__init__()
-        _check_positive_int("num_hiddens", num_hiddens)
-        _check_positive_int("num_inputs", num_inputs)
+        num_hiddens = checks.positive_int("num_hiddens", num_hiddens)
+        num_inputs = checks.positive_int("num_inputs", num_inputs)
         self.hidden = nn.Linear(num_inputs, num_hiddens)
         self.output = nn.Linear(num_hiddens, 1)
 
     def hidden_units(self, X: torch.Tensor) -> torch.Tensor:
         """``tanh(W1 x + b1)``: ``(N, num_inputs) -> (N, num_hiddens)``."""
         if X.dim() != 2 or X.shape[1] != self.hidden.in_features:
-            n_in = self.hidden.in_features
-            raise ValueError(f"X must have shape (N, {n_in}), got "
+            raise ValueError(f"X must have shape (N, {self.hidden.in_features}), got "
                              f"{tuple(X.shape)}")
         return torch.tanh(self.hidden(X))
 
@@ -209,9 +200,8 @@ def train_xor_net(num_hiddens: int = 2, *, lr: float = 0.1, num_epochs: int = 50
     Returns:
         The trained network and the binary cross-entropy after every step.
     """
-    _check_positive_int("num_epochs", num_epochs)
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+    num_epochs = checks.positive_int("num_epochs", num_epochs)
+    lr = checks.positive("lr", lr)
     X, y = truth_table("XOR")
     with torch.random.fork_rng(devices=[]):  # seed the weights, leave the caller's RNG
         torch.manual_seed(seed)
@@ -219,10 +209,10 @@ def train_xor_net(num_hiddens: int = 2, *, lr: float = 0.1, num_epochs: int = 50
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
     losses = []
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         loss = loss_fn(net(X), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(loss.item())
+        losses.append(checks.finite_loss(loss, epoch=epoch))
     return net, losses

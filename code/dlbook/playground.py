@@ -16,15 +16,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from dlbook import _checks as checks
 from dlbook.activations import deep_mlp
 from dlbook.training import History, fit
 
 
-def _check_n(n: int, noise: float) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
-    if not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"noise must be a non-negative number, got {noise!r}")
+def _rng(n: int, noise: float, seed: int) -> np.random.Generator:
+    checks.integer("n", n, low=2)
+    checks.non_negative("noise", noise)
+    return np.random.default_rng(checks.seed(seed))
 
 
 def _pack(X: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: float):
@@ -41,10 +41,8 @@ def make_circles(n: int = 200, *, noise: float = 0.1, factor: float = 0.5,
     Returns:
         ``X`` of shape ``(n, 2)`` (float32) and ``y`` of shape ``(n,)`` (int64).
     """
-    _check_n(n, noise)
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor}")
-    rng = np.random.default_rng(seed)
+    checks.fraction("factor", factor)
+    rng = _rng(n, noise, seed)
     y = np.arange(n) % 2
     angle = rng.uniform(0, 2 * math.pi, n)
     radius = np.where(y == 1, factor, 1.0)
@@ -56,8 +54,7 @@ def make_moons(n: int = 200, *, noise: float = 0.1,
                seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaving half circles, centred on the origin. Returns as
     :func:`make_circles`."""
-    _check_n(n, noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng(n, noise, seed)
     y = np.arange(n) % 2
     t = rng.uniform(0, math.pi, n)
     upper = np.stack([np.cos(t), np.sin(t)], axis=1)
@@ -70,10 +67,8 @@ def make_spirals(n: int = 200, *, noise: float = 0.1, turns: float = 1.5,
                  seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Two spirals wound into each other, ``turns`` times around, radius up to 1.
     Returns as :func:`make_circles`."""
-    _check_n(n, noise)
-    if not turns > 0:
-        raise ValueError(f"turns must be positive, got {turns}")
-    rng = np.random.default_rng(seed)
+    checks.positive("turns", turns)
+    rng = _rng(n, noise, seed)
     y = np.arange(n) % 2
     r = np.sqrt(rng.uniform(0.02, 1, n))  # more points further out, where there is room
     angle = 2 * math.pi * turns * r + math.pi * y
@@ -85,10 +80,8 @@ def make_xor(n: int = 200, *, noise: float = 0.1, margin: float = 0.1,
              seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Points in the square [-1, 1]², class 1 where ``x1 x2 > 0`` (two opposite
     quadrants), kept ``margin`` away from the axes. Returns as :func:`make_circles`."""
-    _check_n(n, noise)
-    if not 0 <= margin < 1:
-        raise ValueError(f"margin must be in [0, 1), got {margin}")
-    rng = np.random.default_rng(seed)
+    checks.fraction("margin", margin, low_open=False)
+    rng = _rng(n, noise, seed)
     X = rng.uniform(margin, 1, (n, 2)) * rng.choice([-1.0, 1.0], (n, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
     return _pack(X, y, rng, noise)
@@ -101,22 +94,23 @@ DATASETS = {"circles": make_circles, "moons": make_moons, "spirals": make_spiral
 def make_dataset(name: str, n: int = 200, *, noise: float = 0.1,
                  seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """One of :data:`DATASETS` by name."""
-    if name not in DATASETS:
-        raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
-    return DATASETS[name](n, noise=noise, seed=seed)
+    return DATASETS[checks.choice("name", name, DATASETS)](n, noise=noise, seed=seed)
 
 
 def split(X: torch.Tensor, y: torch.Tensor, *, val_size: float = 0.25,
           test_size: float = 0.25, seed: int = 0):
     """Shuffle and cut ``(X, y)`` into train, validation and test tuples ``(X, y)``."""
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and "
-                         f"{len(y)}")
-    if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
-        raise ValueError(f"val_size and test_size must be in (0, 1) with a sum below "
-                         f"1, got {val_size} and {test_size}")
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    n_val, n_test = round(val_size * len(y)), round(test_size * len(y))
+    n = len(checks.tensor("y", y))
+    if len(checks.tensor("X", X)) != n:
+        raise ValueError(f"X and y must have the same length, got {len(X)} and {n}")
+    n_val = round(checks.fraction("val_size", val_size) * n)
+    n_test = round(checks.fraction("test_size", test_size) * n)
+    if min(n_val, n_test, n - n_val - n_test) < 1:
+        raise ValueError(f"{n} examples cannot be split into non-empty train, "
+                         f"validation and test parts with val_size={val_size} and "
+                         f"test_size={test_size}: that gives "
+                         f"{[n - n_val - n_test, n_val, n_test]}")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(checks.seed(seed)))
     parts = order[n_val + n_test:], order[:n_val], order[n_val:n_val + n_test]
     return tuple((X[idx], y[idx]) for idx in parts)
 
@@ -140,13 +134,14 @@ def train_classifier(X: torch.Tensor, y: torch.Tensor, *,
     Returns:
         The trained network (logits ``(n, 2)``) and its :class:`History`.
     """
-    if X.dim() != 2 or X.shape[1] != 2:
+    if checks.tensor("X", X, ndim=2, shape="(n, 2)").shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {tuple(X.shape)}")
-    torch.manual_seed(seed)
+    torch.manual_seed(checks.seed(seed))
     model = deep_mlp(2, num_hiddens, 2, activation=activation)
     history = fit(model, (X, y), num_epochs=num_epochs, lr=lr, optimizer=optimizer,
-                  batch_size=batch_size or len(y), momentum=momentum, shuffle=True,
-                  seed=seed, device="cpu", progress=False)
+                  batch_size=len(y) if batch_size is None else batch_size,
+                  momentum=momentum, shuffle=True, seed=seed, device="cpu",
+                  progress=False)
     return model, history
 
 
@@ -163,9 +158,7 @@ def grid_probabilities(model: nn.Module, X: torch.Tensor, *, resolution: int = 8
     Returns:
         ``xx, yy, p``: NumPy arrays of shape ``(resolution, resolution)``.
     """
-    if (isinstance(resolution, bool) or not isinstance(resolution, int)
-            or resolution < 2):
-        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    resolution = checks.integer("resolution", resolution, low=2)
     lo, hi = float(X.min()) - margin, float(X.max()) + margin  # a square
     side = torch.linspace(lo, hi, resolution)
     xx, yy = torch.meshgrid(side, side, indexing="xy")

@@ -110,43 +110,46 @@ def show_images(images, labels: Sequence | None = None, *, predictions=None,
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of class ``i`` predicted as class ``j``."""
-    y_true, y_pred = _as_numpy(y_true).astype(int), _as_numpy(y_pred).astype(int)
+    """Counts ``C[i, j]`` of examples of class ``i`` predicted as class ``j``.
+
+    Scikit-learn counts; this checks that the labels are class indices ``0 ..
+    num_classes - 1``, which scikit-learn would otherwise skip or treat as names.
+    """
+    from sklearn import metrics
+
+    y_true, y_pred = _as_numpy(y_true), _as_numpy(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ValueError(f"y_true and y_pred must be 1-D of the same length, got "
                          f"{y_true.shape} and {y_pred.shape}")
     k = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and not np.issubdtype(y.dtype, np.integer):
+            raise TypeError(f"{name} must hold integer class indices, got dtype "
+                            f"{y.dtype}; convert whole numbers with .astype(int)")
         if y.size and (y.min() < 0 or y.max() >= k):
             raise ValueError(f"{name} must hold class indices in [0, {k - 1}], got "
                              f"values from {y.min()} to {y.max()}")
-    counts = np.zeros((k, k), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
+    return metrics.confusion_matrix(y_true, y_pred, labels=np.arange(k))
 
 
 def plot_confusion_matrix(y_true, y_pred, *, num_classes: int | None = None, ax=None,
                           title: str | None = None):
-    """Draw the confusion matrix with counts in each cell (true class down, predicted across)."""
+    """Draw the confusion matrix with counts in each non-empty cell (true class down,
+    predicted across), with scikit-learn's ``ConfusionMatrixDisplay``."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     counts = confusion_matrix(y_true, y_pred, num_classes)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.2, 4.6))
-    else:
-        fig = ax.figure
-    im = ax.imshow(counts, cmap="cividis")
-    k = len(counts)
-    ax.set_xticks(range(k))
-    ax.set_yticks(range(k))
+        _, ax = plt.subplots(figsize=(5.2, 4.6))
+    shown = ConfusionMatrixDisplay(counts).plot(ax=ax, cmap="cividis", colorbar=False,
+                                                values_format="d")
+    for text, count in zip(shown.text_.flat, counts.flat):
+        if count == 0:
+            text.remove()  # a grid of zeros would hide the few confusions
+    ax.figure.colorbar(shown.im_, ax=ax, fraction=0.046, pad=0.04, label="examples")
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    threshold = counts.max() / 2
-    for i in range(k):
-        for j in range(k):
-            if counts[i, j]:
-                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=8,
-                        color="black" if counts[i, j] > threshold else "white")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="examples")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    ax.figure.tight_layout()
+    return ax.figure

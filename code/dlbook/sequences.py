@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from dlbook import _checks as checks
+
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 SERIES = ("ecg", "sine")
 
@@ -21,13 +23,6 @@ _BEAT = ((0.20, 0.15, 0.040), (0.35, -0.12, 0.020), (0.40, 1.00, 0.025),
          (0.45, -0.25, 0.020), (0.68, 0.30, 0.060))
 # Standard deviation of the length of one beat, as a fraction of the mean period.
 BEAT_JITTER = 0.03
-
-
-def _positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive, got {value}")
 
 
 def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.0,
@@ -49,14 +44,11 @@ def make_series(num_steps: int = 2000, *, kind: str = "ecg", period: float = 40.
     Returns:
         ``(num_steps,)`` float32 tensor.
     """
-    _positive_int("num_steps", num_steps)
-    if kind not in SERIES:
-        raise ValueError(f"kind must be one of {SERIES}, got {kind!r}")
-    if not period >= 4:
-        raise ValueError(f"period must be at least 4 steps, got {period}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be non-negative, got {noise}")
-    gen = torch.Generator().manual_seed(seed)
+    num_steps = checks.positive_int("num_steps", num_steps)
+    checks.choice("kind", kind, SERIES)
+    period = checks.number("period", period, low=4)
+    noise = checks.non_negative("noise", noise)
+    gen = torch.Generator().manual_seed(checks.seed(seed))
     t = torch.arange(num_steps, dtype=torch.float64)
     if kind == "sine":
         angle = 2 * math.pi * t / period
@@ -91,10 +83,8 @@ def make_windows(series: torch.Tensor, window: int
         and ``y`` of shape ``(num_steps - window, 1)``, with
         ``y[k] = series[k + window]``.
     """
-    if not isinstance(series, torch.Tensor) or series.dim() != 1:
-        raise ValueError("series must be a 1-D tensor (num_steps,), got "
-                         f"{getattr(series, 'shape', type(series).__name__)}")
-    _positive_int("window", window)
+    checks.tensor("series", series, ndim=1, shape="(num_steps,)")
+    window = checks.positive_int("window", window)
     if len(series) <= window:
         raise ValueError(f"series of length {len(series)} is too short for windows of "
                          f"{window} past values and one target")
@@ -111,9 +101,8 @@ def split_windows(series: torch.Tensor, window: int, *, test_fraction: float = 0
     Returns:
         ``X_train, y_train, X_test, y_test`` as from :func:`make_windows`.
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    cut = int(len(series) * (1 - test_fraction))
+    checks.tensor("series", series, ndim=1, shape="(num_steps,)")
+    cut = int(len(series) * (1 - checks.fraction("test_fraction", test_fraction)))
     return (*make_windows(series[:cut], window), *make_windows(series[cut:], window))
 
 
@@ -132,22 +121,26 @@ def rnn_unrolled(X: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor,
         Every hidden state ``h_1 ... h_T`` as ``(batch, steps, hidden_size)``: what
         ``torch.nn.RNN(..., batch_first=True)`` returns as its output.
     """
-    if not isinstance(X, torch.Tensor) or X.dim() != 3:
-        raise ValueError("X must have shape (batch, steps, input_size), got "
-                         f"{getattr(X, 'shape', type(X).__name__)}")
-    hidden_size = W_hh.shape[0]
-    if W_xh.shape != (hidden_size, X.shape[2]) or W_hh.shape != (hidden_size,
-                                                                  hidden_size):
-        raise ValueError(
-            f"W_xh must be (hidden_size, {X.shape[2]}) and W_hh (hidden_size, "
-            f"hidden_size); got {tuple(W_xh.shape)} and {tuple(W_hh.shape)}"
-        )
-    h = X.new_zeros(X.shape[0], hidden_size) if h0 is None else h0
+    X = checks.tensor("X", X, ndim=3, shape="(batch, steps, input_size)", floating=True)
+    n, hidden = len(X), checks.tensor("W_hh", W_hh, ndim=2).shape[0]
+    h0 = X.new_zeros(n, hidden) if h0 is None else h0
+    # each tensor must have its exact shape: (hidden, 1) for b would broadcast silently
+    for name, t, shape in (("W_xh", W_xh, (hidden, X.shape[2])),
+                           ("W_hh", W_hh, (hidden, hidden)), ("b", b, (hidden,)),
+                           ("h0", h0, (n, hidden))):
+        if checks.tensor(name, t).shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+    return _rnn_unrolled(X, W_xh, W_hh, b, h0)
+
+
+def _rnn_unrolled(X: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor,
+                  b: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """:func:`rnn_unrolled` on checked arguments, from the state ``h = h_0``."""
     states = []
     for t in range(X.shape[1]):
         h = torch.tanh(X[:, t] @ W_xh.T + h @ W_hh.T + b)  # (batch, hidden_size)
         states.append(h)
-    return torch.stack(states, dim=1)
+    return torch.stack(states, dim=1)  # (batch, steps, hidden_size)
 
 
 class RNNRegressor(nn.Module):
@@ -167,11 +160,10 @@ class RNNRegressor(nn.Module):
     def __init__(self, cell: str = "rnn", input_size: int = 1, num_hiddens: int = 32,
                  num_layers: int = 1):
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}")
-        for name, value in (("input_size", input_size), ("num_hiddens", num_hiddens),
-                            ("num_layers", num_layers)):
-            _positive_int(name, value)
+        checks.choice("cell", cell, CELLS)
+        input_size, num_hiddens, num_layers = map(
+            checks.positive_int, ("input_size", "num_hiddens", "num_layers"),
+            (input_size, num_hiddens, num_layers))
         self.cell = cell
         self.input_size = input_size
         self.rnn = CELLS[cell](input_size, num_hiddens, num_layers, batch_first=True)
@@ -179,11 +171,7 @@ class RNNRegressor(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """``(batch, steps, input_size)`` -> predictions ``(batch, 1)``."""
-        if not isinstance(X, torch.Tensor):
-            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-        if X.dim() != 3 or X.shape[2] != self.input_size:
-            raise ValueError(f"X must have shape (batch, steps, {self.input_size}), "
-                             f"got {tuple(X.shape)}")
+        checks.tensor("X", X, ndim=3, shape=f"(batch, steps, {self.input_size})")
         states, _ = self.rnn(X)  # (batch, steps, num_hiddens)
         return self.head(states[:, -1])
 
@@ -204,19 +192,19 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
     Returns:
         The mean training loss of each epoch.
     """
-    if len(X) == 0 or len(X) != len(y):
+    X, y = checks.tensor("X", X, finite=True), checks.tensor("y", y, finite=True)
+    if X.dim() == 0 or len(X) == 0 or len(X) != len(y):
         raise ValueError(f"X and y must be non-empty and of the same length, got "
-                         f"{len(X)} and {len(y)}")
-    for name, value in (("num_epochs", num_epochs), ("batch_size", batch_size)):
-        _positive_int(name, value)
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    gen = torch.Generator().manual_seed(seed)
+                         f"shapes {tuple(X.shape)} and {tuple(y.shape)}")
+    num_epochs = checks.positive_int("num_epochs", num_epochs)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    lr = checks.positive("lr", lr)
+    gen = torch.Generator().manual_seed(checks.seed(seed))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
     losses = []
     model.train()
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         if shuffle:
             order = torch.randperm(len(X), generator=gen)
         else:
@@ -235,7 +223,7 @@ def train_regressor(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
             # recurrent nets are prone to exploding gradients: cap their norm
             nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
             opt.step()
-            total += loss.item() * len(idx)
+            total += checks.finite_loss(loss, epoch=epoch) * len(idx)
         losses.append(total / len(X))
     return losses
 
@@ -259,7 +247,5 @@ def naive_forecast(X: torch.Tensor) -> torch.Tensor:
     Returns:
         The last value of each window, ``(N, 1)``.
     """
-    if not isinstance(X, torch.Tensor) or X.dim() != 3:
-        raise ValueError("X must have shape (N, window, features), got "
-                         f"{getattr(X, 'shape', type(X).__name__)}")
+    checks.tensor("X", X, ndim=3, shape="(N, window, features)")
     return X[:, -1, :1].clone()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from dlbook import _checks as checks
 from dlbook.utils import get_device
 
 OPTIMIZERS = ("sgd", "adam")
@@ -40,78 +40,56 @@ class History:
         return len(self.train_loss)
 
 
-def _as_dataset(data, name: str) -> Dataset:
+def _as_dataset(data, name: str, dtype: torch.dtype | None = None) -> Dataset:
+    """``data`` as a Dataset; an ``(X, y)`` pair is checked: finite inputs of the
+    model's floating dtype, and labels that are class indices."""
     if isinstance(data, tuple) and len(data) == 2:
-        X, y = data
-        if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
-            raise TypeError(
-                f"{name} must be a Dataset or a tuple of tensors (X, y), got "
-                f"({type(X).__name__}, {type(y).__name__})"
-            )
-        if X.dim() == 0 or y.dim() == 0:
-            raise ValueError(f"{name}: X and y must have a batch dimension, got shapes "
+        X = checks.tensor("X", data[0], finite=True, float_dtype=dtype)
+        y = checks.tensor("y", data[1], ndim=1, shape="(batch,), one class index per "
+                          "example", dtype=torch.long)
+        if X.dim() == 0 or len(X) != len(y):
+            raise ValueError(f"{name}: X and y must have the same length, got shapes "
                              f"{tuple(X.shape)} and {tuple(y.shape)}")
-        if len(X) != len(y):
-            raise ValueError(
-                f"{name}: X and y must have the same length, got {len(X)} and {len(y)}"
-            )
+        if len(y) and int(y.min()) < 0:
+            raise ValueError(f"{name}: labels y must be class indices 0, 1, 2, ..., "
+                             f"got {int(y.min())}")
         data = TensorDataset(X, y)
     if not isinstance(data, Dataset):
-        raise TypeError(
-            f"{name} must be a torch Dataset or a tuple (X, y), got {type(data).__name__}"
-        )
+        raise TypeError(f"{name} must be a torch Dataset or a tuple (X, y), got "
+                        f"{type(data).__name__}")
     if len(data) == 0:
         raise ValueError(f"{name} is empty: expected at least one example")
-    labels = _labels_of(data)
-    if labels is not None:
-        _check_labels(labels, name)
-        if len(labels) and int(labels.min()) < 0:
-            raise ValueError(f"{name}: labels y must be class indices 0, 1, 2, ..., "
-                             f"got {int(labels.min())}")
     return data
 
 
-def _labels_of(data: Dataset) -> torch.Tensor | None:
-    """The label tensor of an ``(X, y)`` TensorDataset, else None."""
-    if isinstance(data, TensorDataset) and len(data.tensors) == 2:
-        return data.tensors[1]
-    return None
-
-
-def _check_labels(y: torch.Tensor, name: str) -> None:
-    if y.dim() != 1:
-        raise ValueError(f"{name}: labels y must have shape (batch,), one class index "
-                         f"per example, got {tuple(y.shape)}")
-    if y.dtype != torch.long:
-        raise TypeError(f"{name}: labels y must be class indices of dtype torch.long, "
-                        f"got {y.dtype}; convert them with y.long()")
-
-
-def _check_batch(logits: torch.Tensor, y: torch.Tensor, name: str,
-                 labels: torch.Tensor | None) -> None:
-    """Shapes of one batch; the label range is checked once, on the first batch."""
-    _check_labels(y, name)
-    if not isinstance(logits, torch.Tensor) or logits.dim() != 2 \
-            or logits.shape[0] != y.shape[0]:
+def _check_logits(logits, n: int, name: str) -> None:
+    if not isinstance(logits, torch.Tensor) or logits.shape[:1] != (n,) \
+            or logits.dim() != 2:
         shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else logits
         raise ValueError(f"the model must return logits of shape (batch, num_classes) "
-                         f"= ({y.shape[0]}, num_classes) on {name}, got {shape}")
-    if labels is not None and len(labels) and int(labels.max()) >= logits.shape[1]:
+                         f"= ({n}, num_classes) on {name}, got {shape}")
+
+
+@torch.no_grad()
+def _check_outputs(model: nn.Module, data: Dataset, name: str,
+                   device: torch.device) -> None:
+    """Run the model once on two examples, so that a wrong shape gets a clear error
+    before training starts, and no check runs inside the training loop."""
+    X, y = next(iter(_batches(data, 2, False, None)))
+    was_training = model.training
+    model.eval()  # no dropout, no update of batch-norm statistics
+    logits = model(X.to(device))
+    model.train(was_training)
+    _check_logits(logits, len(y), name)
+    labels = data.tensors[1] if isinstance(data, TensorDataset) else None
+    if labels is not None and int(labels.max()) >= logits.shape[1]:
         raise ValueError(f"{name}: labels y go up to {int(labels.max())}, but the "
                          f"model returns only {logits.shape[1]} logits per example")
 
 
-def _positive(name: str, value, kind=numbers.Real) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "a positive int" if kind is numbers.Integral else "a positive number"
-        raise TypeError(f"{name} must be {what}, got {value!r}")
-    if not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be positive, got {value}")
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+def _model_dtype(model: nn.Module) -> torch.dtype | None:
+    p = next((p for p in model.parameters() if p.is_floating_point()), None)
+    return None if p is None else p.dtype
 
 
 def _batches(data: Dataset, batch_size: int, shuffle: bool,
@@ -154,10 +132,11 @@ def _epoch_summary(losses: list, outputs: list[torch.Tensor],
 def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
              batch_size: int = 1024, device=None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on ``data`` (a Dataset or ``(X, y)``)."""
-    _check_model(model)
-    data = _as_dataset(data, "data")
-    _positive("batch_size", batch_size, numbers.Integral)
+    checks.module("model", model)
+    data = _as_dataset(data, "data", _model_dtype(model))
+    checks.positive_int("batch_size", batch_size)
     device = get_device(device) if device is not None else _model_device(model)
+    _check_outputs(model, data, "data", device)
     return _evaluate(model, data, loss_fn or nn.CrossEntropyLoss(), device, batch_size)
 
 
@@ -165,15 +144,12 @@ def evaluate(model: nn.Module, data, *, loss_fn: nn.Module | None = None,
 def _evaluate(model: nn.Module, data: Dataset, loss_fn: nn.Module, device: torch.device,
               batch_size: int = 1024) -> tuple[float, float]:
     """:func:`evaluate` on arguments already checked (fit calls it every epoch)."""
-    labels = _labels_of(data)
     was_training = model.training
     model.eval()
     losses, outputs, targets = [], [], []
     for X, y in _batches(data, batch_size, False, None):
         X, y = X.to(device), y.to(device)
         logits = model(X)
-        _check_batch(logits, y, "data", labels)
-        labels = None
         loss = loss_fn(logits, y)
         losses.append(loss.item() if device.type == "cpu" else loss)
         outputs.append(logits)
@@ -185,20 +161,19 @@ def _evaluate(model: nn.Module, data: Dataset, loss_fn: nn.Module, device: torch
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor, *, batch_size: int = 1024) -> torch.Tensor:
     """Class probabilities ``(N, num_classes)`` of ``model`` for the inputs ``X``."""
-    _check_model(model)
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-    if X.dim() == 0:
-        raise ValueError("X must be a batch (N, ...), got a 0-d tensor")
-    _positive("batch_size", batch_size, numbers.Integral)
+    checks.module("model", model)
+    checks.tensor("X", X, ndim=tuple(range(1, 9)), shape="(batch, ...)", finite=True,
+                  float_dtype=_model_dtype(model))
+    checks.positive_int("batch_size", batch_size)
     device = _model_device(model)
     was_training = model.training
     model.eval()
     # max(..., 1): an empty X still goes through the model once, giving (0, num_classes)
-    out = [model(X[i:i + batch_size].to(device)).softmax(dim=1).cpu()
-           for i in range(0, max(len(X), 1), batch_size)]
+    logits = torch.cat([model(X[i:i + batch_size].to(device)).cpu()
+                        for i in range(0, max(len(X), 1), batch_size)])
     model.train(was_training)
-    return torch.cat(out)
+    _check_logits(logits, len(X), "X")
+    return logits.softmax(dim=1)
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -209,6 +184,7 @@ def _model_device(model: nn.Module) -> torch.device:
 def _make_optimizer(optimizer, model: nn.Module, lr: float, momentum: float,
                     weight_decay: float) -> torch.optim.Optimizer:
     if isinstance(optimizer, torch.optim.Optimizer):
+        checks.optimizer_of(model, optimizer)
         return optimizer
     if optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
@@ -281,30 +257,21 @@ def fit(
     Returns:
         The :class:`History`; the model is trained in place.
     """
-    _check_model(model)
-    train_data = _as_dataset(train_data, "train_data")
+    checks.module("model", model)
+    train_data = _as_dataset(train_data, "train_data", _model_dtype(model))
     if val_data is not None:
-        val_data = _as_dataset(val_data, "val_data")
-    _positive("num_epochs", num_epochs, numbers.Integral)
-    _positive("batch_size", batch_size, numbers.Integral)
-    _positive("lr", lr)
-    for name, value in (("momentum", momentum), ("weight_decay", weight_decay)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a number, got {value!r}")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    if not 0 <= weight_decay < math.inf:
-        raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int, got {seed!r}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be in [0, 2**63), got {seed}")
-    if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+        val_data = _as_dataset(val_data, "val_data", _model_dtype(model))
+    num_epochs = checks.positive_int("num_epochs", num_epochs)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    lr = checks.positive("lr", lr)
+    momentum = checks.fraction("momentum", momentum, low_open=False)
+    weight_decay = checks.non_negative("weight_decay", weight_decay)
+    for name, flag in (("shuffle", shuffle), ("progress", progress)):
+        if flag is not None and not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    seed = checks.seed(seed)
     if patience is not None:
-        _positive("patience", patience, numbers.Integral)
+        patience = checks.positive_int("patience", patience)
         if val_data is None:
             raise ValueError("patience (early stopping) needs val_data to watch")
 
@@ -312,8 +279,10 @@ def fit(
     model.to(device)
     opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(int(seed))
-    labels = _labels_of(train_data)
+    for data, name in ((train_data, "train_data"), (val_data, "val_data")):
+        if data is not None:
+            _check_outputs(model, data, name, device)
+    generator = torch.Generator().manual_seed(seed)
     on_cpu = device.type == "cpu"  # .item() is free on a CPU; on a GPU it waits for it
     show = _default_progress() if progress is None else progress
     history = History()
@@ -326,8 +295,6 @@ def fit(
         for X, y in _batches(train_data, batch_size, shuffle, generator):
             X, y = X.to(device), y.to(device)
             logits = model(X)                     # 1. forward
-            _check_batch(logits, y, "train_data", labels)  # clear shape errors
-            labels = None  # the label range is checked on the first batch only
             loss = loss_fn(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()                       # 2. backward
@@ -338,6 +305,7 @@ def fit(
         train_loss, train_acc = _epoch_summary(losses, outputs, targets)
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
+        checks.finite_loss(train_loss, epoch=epoch)  # NaN: stop, and say what to try
 
         if val_data is not None:
             val_loss, val_acc = _evaluate(model, val_data, loss_fn, device)

@@ -10,10 +10,10 @@ partial book built with a private toc can be tested too. Screenshots go to
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import yaml
+from helpers import book
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,35 +31,18 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-CODE_CELL = re.compile(r"^`{3,}\{code-cell\}", re.MULTILINE)
 
 
 # --- the book's pages, from the table of contents -------------------------------------
 
-def _toc_files(node) -> list[str]:
-    files = []
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if isinstance(node.get(key), str):
-                files.append(node[key])
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                files.extend(_toc_files(value))
-    elif isinstance(node, list):
-        for item in node:
-            files.extend(_toc_files(item))
-    return files
-
-
 def toc_documents() -> list[str]:
     """Every document of the toc, in reading order, without suffix (``book/intro``)."""
-    docs = _toc_files(yaml.safe_load(TOC.read_text(encoding="utf-8")))
-    return list(dict.fromkeys(re.sub(r"\.(md|ipynb)$", "", d) for d in docs))
+    return book.toc_documents(TOC)
 
 
 def has_code(doc: str) -> bool:
-    source = ROOT / f"{doc}.md"
-    return source.exists() and bool(CODE_CELL.search(source.read_text(encoding="utf-8")))
+    source = book.source_of(doc)
+    return source is not None and book.has_code(source)
 
 
 def repository() -> tuple[str, str, str]:

@@ -15,6 +15,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 
+# What the tools, tests and benchmarks read from the book's files: tools/bookfiles.py,
+# imported by its name as the scripts in tools/ import it.
+sys.path.insert(0, str(ROOT / "tools"))
+from bookfiles import (chapters, has_code, jb_flags, source_of,  # noqa: E402,F401
+                       toc_documents)
+
 
 @lru_cache(maxsize=None)
 def tool(name: str):
@@ -31,32 +37,9 @@ def config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def _toc_files(node) -> list[str]:
-    files = []
-    if isinstance(node, dict):
-        if "file" in node:
-            files.append(node["file"])
-        for key in ("root", ):
-            if key in node:
-                files.append(node[key])
-        for key in ("parts", "chapters", "sections"):
-            for child in node.get(key, []):
-                files.extend(_toc_files(child))
-    return files
-
-
 def toc_chapters() -> list[str]:
-    """Every file of ``_toc.yml``, in order, as paths relative to the root, no suffix."""
-    return _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-
-
-def source_of(chapter: str) -> Path | None:
-    """The source of a toc entry (``book/x`` -> ``book/x.md``), or None if missing."""
-    for suffix in (".md", ".ipynb"):
-        path = ROOT / f"{chapter}{suffix}"
-        if path.exists():
-            return path
-    return None
+    """Every page of ``_toc.yml``, in order, as paths relative to the root, no suffix."""
+    return toc_documents(ROOT / "_toc.yml")
 
 
 def read_chapter(path: Path):

@@ -1,4 +1,5 @@
-"""Execute one chapter in a fresh kernel and write its text outputs as JSON.
+"""Execute one chapter in a fresh kernel and write its text outputs and glued values as
+JSON.
 
 Usage: python tests/helpers/execute_chapter.py book/X.ipynb OUT.json
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from helpers.book import tool  # noqa: E402
 
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html", "text/latex")
+GLUE_PREFIX = "application/papermill.record/"  # dlbook.glue's hidden values
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")  # object ids in reprs differ run to run
 
 
@@ -40,6 +42,27 @@ def text_outputs(cell) -> list[str]:
     return [ADDRESS.sub("0x…", t) for t in texts]
 
 
+def glued(notebook) -> dict[str, str]:
+    """Every value the chapter glued for its prose, as text (``"0.41"``), by name."""
+    values = {}
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            prefix = out.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+            text = out.get("data", {}).get(prefix + "text/plain")
+            if name and text is not None:
+                values[name] = "".join(text) if isinstance(text, list) else text
+    return values
+
+
+def summary(notebook) -> dict:
+    """What the tests compare of an executed chapter: each code cell's source and text
+    outputs, and the glued values."""
+    return {"cells": [{"source": cell.source, "outputs": text_outputs(cell)}
+                      for cell in notebook.cells if cell.cell_type == "code"],
+            "glued": glued(notebook)}
+
+
 def main(source: str, target: str) -> int:
     from nbclient.exceptions import CellExecutionError
 
@@ -49,12 +72,8 @@ def main(source: str, target: str) -> int:
     except CellExecutionError as err:
         result = {"error": str(err)}
     else:
-        result = {
-            "seconds": run.seconds,
-            "peak_rss_mb": run.peak_rss_mb,
-            "cells": [{"source": cell.source, "outputs": text_outputs(cell)}
-                      for cell in run.notebook.cells if cell.cell_type == "code"],
-        }
+        result = {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb,
+                  **summary(run.notebook)}
     Path(target).write_text(json.dumps(result))
     return 0
 

@@ -13,13 +13,15 @@ class Answer:
 
     ``body`` is sent with ``status``; ``cut`` sends only the first ``cut`` bytes while
     announcing the whole length, then drops the connection; ``hang`` sends nothing for
-    that many seconds (a server that stopped answering).
+    that many seconds (a server that stopped answering); ``drip`` sends the body one
+    byte every ``drip`` seconds (a server that answers, but too slowly).
     """
 
     body: bytes = b""
     status: int = 200
     cut: int | None = None
     hang: float = 0.0
+    drip: float = 0.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -36,6 +38,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         body = answer.body if answer.cut is None else answer.body[:answer.cut]
+        if answer.drip:
+            for i in range(len(body)):
+                if self.server.stopping.wait(answer.drip):
+                    return
+                try:
+                    self.wfile.write(body[i:i + 1])
+                except OSError:  # the client gave up
+                    return
+            return
         self.wfile.write(body)
         self.wfile.flush()
         if answer.cut is not None:

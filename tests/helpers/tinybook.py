@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -11,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from helpers.book import ROOT
+from helpers.book import ROOT, jb_flags
 
 HEADER = """\
 ---
@@ -26,14 +25,6 @@ kernelspec:
   name: python3
 ---
 """
-
-
-def build_flags() -> list[str]:
-    """The flags ``make book`` gives the build wrapper (JB_FLAGS in the Makefile)."""
-    text = (ROOT / "Makefile").read_text()
-    match = re.search(r"^JB_FLAGS\s*:?=\s*(.*)$", text, re.MULTILINE)
-    assert match, "the Makefile should define JB_FLAGS"
-    return match.group(1).split()
 
 
 def code_cell(source: str) -> str:
@@ -73,7 +64,7 @@ def start_build(root: Path, env: dict[str, str] | None = None) -> subprocess.Pop
     log = open(root / "build.log", "w")
     return subprocess.Popen(
         [sys.executable, str(ROOT / "tools" / "build_book.py"), "--root", str(root),
-         *build_flags()],
+         *jb_flags()],
         cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, **(env or {})},
     )

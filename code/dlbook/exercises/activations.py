@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import await_answer, checker, mapping, number
 
 # Exercise "The sigmoid's derivative by hand": sigma'(z) at these two points.
 SIGMOID_POINTS = (0.0, math.log(3.0))  # sigma = 1/2 and 3/4 there
@@ -27,14 +28,13 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
+@checker
 def check_sigmoid_derivative(d_at_0, d_at_ln3) -> Feedback:
     """Check ``σ'(0)`` and ``σ'(ln 3)``, computed by hand."""
     fb = Feedback("the sigmoid's derivative")
-    if d_at_0 is None or d_at_ln3 is None:
-        return fb.fail("Replace the None placeholders with your two derivatives.")
-    for z, answer, name in zip(SIGMOID_POINTS, (d_at_0, d_at_ln3),
-                               ("d_at_0", "d_at_ln3")):
-        got = float(as_array(name, answer))
+    await_answer(fb, d_at_0=d_at_0, d_at_ln3=d_at_ln3)
+    got_both = number(fb, "d_at_0", d_at_0), number(fb, "d_at_ln3", d_at_ln3)
+    for z, got, name in zip(SIGMOID_POINTS, got_both, ("d_at_0", "d_at_ln3")):
         s = _sigmoid(z)
         right = s * (1 - s)
         near = lambda v: math.isclose(got, v, rel_tol=1e-3, abs_tol=1e-6)  # noqa: E731
@@ -56,13 +56,12 @@ def check_sigmoid_derivative(d_at_0, d_at_ln3) -> Feedback:
     return fb
 
 
+@checker
 def check_vanishing_factor(bound) -> Feedback:
     """Check the upper bound on ``∂h_n/∂h_0`` through ``NUM_SIGMOID_LAYERS`` sigmoids
     with all weights equal to one: a product of ``n`` factors ``σ'(·) <= 1/4``."""
     fb = Feedback("how fast a gradient can vanish")
-    if bound is None:
-        return fb.fail("Replace the None placeholder with your bound.")
-    got = float(as_array("bound", bound))
+    got = number(fb, "bound", bound)
     n = NUM_SIGMOID_LAYERS
     right = 0.25 ** n
     near = lambda v: math.isclose(got, v, rel_tol=1e-3)  # noqa: E731
@@ -90,18 +89,22 @@ def check_vanishing_factor(bound) -> Feedback:
                    f"and how many times is the gradient multiplied by it?")
 
 
+@checker
 def check_output_activations(answers: dict) -> Feedback:
     """Check a dict ``{task: activation}`` for the tasks of :data:`OUTPUT_TASKS`."""
     fb = Feedback("output activations")
-    if not isinstance(answers, dict):
-        raise TypeError(f"answers must be a dict {{task: activation}}, got "
-                        f"{type(answers).__name__}")
+    answers = mapping(fb, "answers", answers, OUTPUT_TASKS,
+                      '{"house price": "linear", ...}')
     for task, (right, why) in OUTPUT_TASKS.items():
         given = answers.get(task)
-        if given is None:
+        if given is None or given is Ellipsis:
             fb.fail(f"{task!r}: no answer yet.")
             continue
-        name = _SYNONYMS.get(str(given).strip().lower(), str(given).strip().lower())
+        if not isinstance(given, str):
+            fb.fail(f"{task!r}: the answer must be the name of an activation, in "
+                    f"quotes, e.g. \"sigmoid\"; got {given!r}.")
+            continue
+        name = _SYNONYMS.get(given.strip().lower(), given.strip().lower())
         if name == right:
             fb.note(f"{task!r}: {right} is right ({why}).")
         elif name in ("relu", "tanh", "leaky_relu"):
@@ -110,7 +113,4 @@ def check_output_activations(answers: dict) -> Feedback:
         else:
             fb.fail(f"{task!r}: {name} is not the usual choice; what values can the "
                     "target take, and must they sum to one?")
-    extra = set(answers) - set(OUTPUT_TASKS)
-    if extra:
-        fb.note(f"Ignored unknown tasks: {sorted(extra)}.")
     return fb

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from dlbook.exercises import Feedback
+from dlbook.exercises._answers import call, checker, function, number
 
 # (box_a, box_b, IoU); boxes are (x_min, y_min, x_max, y_max)
 IOU_CASES = (
@@ -18,6 +19,7 @@ IOU_CASES = (
 )
 
 
+@checker
 def check_iou(fn) -> Feedback:
     """Check a function ``fn(box_a, box_b) -> float`` computing the IoU of two boxes.
 
@@ -26,14 +28,15 @@ def check_iou(fn) -> Feedback:
     kind of case it gets wrong.
     """
     fb = Feedback("intersection over union")
-    if not callable(fn):
-        return fb.fail(f"pass your function itself, e.g. check_iou(my_iou), not "
-                       f"{type(fn).__name__}")
+    fn = function(fb, "my_iou", fn, "check_iou(my_iou)")
+
+    def iou(a, b) -> float:
+        label = f"my_iou({a}, {b})"
+        return number(fb, f"the result of {label}", call(fb, label, fn, a, b),
+                      finite=False)
+
     for a, b, want in IOU_CASES:
-        try:
-            got = float(fn(a, b))
-        except Exception as err:  # the reader's code: report, do not crash
-            return fb.fail(f"my_iou({a}, {b}) raised {type(err).__name__}: {err}")
+        got = iou(a, b)
         if not math.isfinite(got):
             return fb.fail(f"my_iou({a}, {b}) returned {got}: guard against dividing "
                            "by a zero union.")
@@ -64,7 +67,7 @@ def check_iou(fn) -> Feedback:
                        "the larger of the two top-lefts, its bottom-right the smaller "
                        "of the two bottom-rights.")
     for a, b, _ in IOU_CASES:
-        if not math.isclose(float(fn(a, b)), float(fn(b, a)), rel_tol=1e-9):
+        if not math.isclose(iou(a, b), iou(b, a), rel_tol=1e-9):
             return fb.fail(f"my_iou is not symmetric on {a} and {b}: IoU(A, B) must "
                            "equal IoU(B, A).")
     return fb.note(f"all {len(IOU_CASES)} cases right, including boxes that do not "

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from dlbook.conv import conv_output_size
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import checker, is_placeholder, mapping, number
 
 # The three layers of the exercise "Output sizes": (size, kernel_size, stride, padding)
 OUTPUT_SIZE_PARTS = {
@@ -20,18 +21,6 @@ OUTPUT_SIZE_PARTS = {
 PATCH = np.array([[1, 2, 0], [0, 1, 3], [2, 1, 0]], dtype=float)
 KERNEL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
 BIAS = 1.0
-
-
-PLACEHOLDER = "still the placeholder ...: replace it with your answer."
-
-
-def _as_int(name: str, value) -> int | None:
-    if value is None or value is Ellipsis or isinstance(value, (str, bytes)):
-        return None
-    arr = as_array(name, value)
-    if arr.shape != () or not float(arr).is_integer():
-        return None
-    return int(arr)
 
 
 def _size_mistakes(answer: int, n: int, k: int, s: int, p: int) -> list[str]:
@@ -50,18 +39,15 @@ def _size_mistakes(answer: int, n: int, k: int, s: int, p: int) -> list[str]:
     return [why for why, value in candidates.items() if value == answer != right]
 
 
+@checker
 def check_output_size(answer, *, size: int, kernel_size: int, stride: int = 1,
                       padding: int = 0, exercise: str = "Output size") -> Feedback:
     """Check one output size; name the slip that gives a wrong one."""
     fb = Feedback(exercise)
-    got = _as_int("answer", answer)
+    got = number(fb, "the answer", answer, whole=True)
     right = conv_output_size(size, kernel_size, stride, padding)
-    if answer is Ellipsis:
-        return fb.fail(f"the answer is {PLACEHOLDER}")
-    if got is None:
-        return fb.fail(f"the answer must be one whole number, got {answer!r}.")
     if got == right:
-        return fb
+        return fb.note(f"{got} is right.")
     fb.fail(f"{got} is not the output size for input {size}, kernel {kernel_size}, "
             f"stride {stride}, padding {padding}.")
     mistakes = _size_mistakes(got, size, kernel_size, stride, padding)
@@ -72,34 +58,33 @@ def check_output_size(answer, *, size: int, kernel_size: int, stride: int = 1,
     return fb
 
 
+@checker
 def check_output_sizes(answers) -> Feedback:
     """Exercise "Output sizes": ``answers`` is ``{"a": ..., "b": ..., "c": ...}``."""
     fb = Feedback("Output sizes")
-    if not isinstance(answers, dict) or set(answers) != set(OUTPUT_SIZE_PARTS):
-        return fb.fail('answers must be a dict with the keys "a", "b" and "c", got '
-                       f"{answers!r}.")
-    if all(value is Ellipsis for value in answers.values()):
-        return fb.fail("the answers are still the placeholders ...: replace them with "
-                       "your three answers.")
+    answers = mapping(fb, "answers", answers, OUTPUT_SIZE_PARTS,
+                      '{"a": 24, "b": ..., "c": ...}')
     for part, (n, k, s, p) in OUTPUT_SIZE_PARTS.items():
+        if is_placeholder(answers.get(part)):
+            fb.fail(f"({part}) the answer is still the placeholder ...: replace it "
+                    "with your answer.")
+            continue
         one = check_output_size(answers[part], size=n, kernel_size=k, stride=s,
                                 padding=p)
+        text = f"({part}) " + " ".join(one.messages)
         if one:
-            fb.note(f"({part}) {answers[part]} is right.")
+            fb.note(text)
         else:
-            fb.fail(f"({part}) " + " ".join(one.messages))
+            fb.fail(text)
     return fb
 
 
+@checker
 def check_conv_parameters(answer, *, in_channels: int = 16, out_channels: int = 32,
                           kernel_size: int = 3) -> Feedback:
     """Exercise "Parameters of a convolution": weights and biases of one ``Conv2d``."""
     fb = Feedback("Parameters of a convolution")
-    if answer is Ellipsis:
-        return fb.fail(f"the answer is {PLACEHOLDER}")
-    got = _as_int("answer", answer)
-    if got is None:
-        return fb.fail(f"the answer must be one whole number, got {answer!r}.")
+    got = number(fb, "the answer", answer, whole=True)
     weights = out_channels * in_channels * kernel_size ** 2
     right = weights + out_channels
     if got == right:
@@ -121,17 +106,11 @@ def check_conv_parameters(answer, *, in_channels: int = 16, out_channels: int = 
     return fb
 
 
+@checker
 def check_correlation_value(answer) -> Feedback:
     """Exercise "One output by hand": ``b + sum(PATCH * KERNEL)``."""
     fb = Feedback("One output by hand")
-    if answer is Ellipsis:
-        return fb.fail(f"the answer is {PLACEHOLDER}")
-    if answer is None or isinstance(answer, (str, bytes)):
-        return fb.fail(f"the answer must be a number; {answer!r} is not.")
-    got = as_array("answer", answer)
-    if got.shape != ():
-        return fb.fail(f"the answer must be one number, got shape {got.shape}.")
-    got = float(got)
+    got = number(fb, "the answer", answer)
     right = float((PATCH * KERNEL).sum() + BIAS)
     if math.isclose(got, right, abs_tol=1e-9):
         return fb

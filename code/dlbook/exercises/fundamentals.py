@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import array, checker, number, tolerance
 
 # A grading scale the reader never sees: grade i+1 starts at HIDDEN_THRESHOLDS[i].
 HIDDEN_GRADES = ("2.0", "3.0", "3.5", "4.0", "4.5", "5.0")
@@ -38,10 +39,16 @@ def hidden_grade_examples(num_examples: int = 300, *, seed: int = 0):
     return scores, grades
 
 
+@checker
 def check_hidden_thresholds(thresholds, *, tol: float = 1.0) -> Feedback:
     """Are the learned boundaries of the secret grading scale within ``tol`` points?"""
+    tol = tolerance("tol", tol)
     fb = Feedback("thresholds of the hidden grading scale")
-    got = np.sort(as_array("thresholds", thresholds).ravel())
+    got = array(fb, "thresholds", thresholds, finite=False)
+    if got.ndim > 1:
+        return fb.fail(f"thresholds must be a flat list of numbers, got an array of "
+                       f"shape {got.shape}.")
+    got = np.sort(got.ravel())
     want = np.array(HIDDEN_THRESHOLDS)
     if len(got) != len(want):
         return fb.fail(
@@ -66,13 +73,11 @@ def check_hidden_thresholds(thresholds, *, tol: float = 1.0) -> Feedback:
     return fb
 
 
+@checker
 def check_cpu_training_days(days) -> Feedback:
     """5 days of training on a GTX 1080 Ti at peak: how many on an i7-7700k?"""
     fb = Feedback("5 GPU days on the CPU")
-    got = as_array("days", days)
-    if got.shape != ():
-        return fb.fail(f"days should be one number, got an array of shape {got.shape}.")
-    got = float(got)
+    got = number(fb, "days", days)
     want = 5 * GTX_1080_TI_GFLOPS / I7_7700K_GFLOPS
     if not math.isfinite(got) or got <= 0:
         return fb.fail(f"days must be a positive number, got {got}.")

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import checker, number
 
 # The discriminator's verdicts D(x) on a batch of four real images and D(G(z)) on a
 # batch of four generated ones, used by the exercise on the discriminator's loss.
@@ -19,6 +20,7 @@ def _d_loss(d_real, d_fake, log=np.log) -> float:
     return float(-np.mean(log(d_real)) - np.mean(log(1 - d_fake)))
 
 
+@checker
 def check_discriminator_loss(value, d_real=D_REAL, d_fake=D_FAKE) -> Feedback:
     """Check the discriminator's loss ``-mean log D(x) - mean log(1 - D(G(z)))``.
 
@@ -28,15 +30,7 @@ def check_discriminator_loss(value, d_real=D_REAL, d_fake=D_FAKE) -> Feedback:
         d_fake: ``D(G(z))`` on the generated batch.
     """
     fb = Feedback("the discriminator's loss")
-    try:
-        got = as_array("value", value)
-    except TypeError:
-        return fb.fail(f"the loss must be a number, got {type(value).__name__}: "
-                       "replace the placeholder with your computation.")
-    if got.size != 1:
-        return fb.fail("the loss is one number, you gave an array of shape "
-                       f"{got.shape}: average over the batch.")
-    got = float(got.reshape(()))
+    got = number(fb, "the loss", value, finite=False, if_many="average over the batch")
     if not math.isfinite(got):
         return fb.fail("the loss is NaN or infinite: take the log of probabilities in "
                        "(0, 1), not of 0 or of a negative number.")

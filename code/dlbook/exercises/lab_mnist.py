@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 
 from dlbook.exercises import Feedback
+from dlbook.exercises._answers import checker, number, whole_numbers
 from dlbook.models import MLP, Perceptron, WorkshopCNN, count_parameters
 
 
@@ -16,6 +16,7 @@ def _count_weights_only(model: torch.nn.Module) -> int:
     return sum(p.numel() for name, p in model.named_parameters() if "bias" not in name)
 
 
+@checker
 def check_parameter_count(answer, *, model: str = "perceptron",
                           input_shape=(1, 28, 28), num_classes: int = 10,
                           num_hiddens=(20,)) -> Feedback:
@@ -37,11 +38,7 @@ def check_parameter_count(answer, *, model: str = "perceptron",
         net = WorkshopCNN(input_shape, num_classes)
     else:
         raise ValueError(f"model must be 'perceptron', 'mlp' or 'cnn', got {model!r}")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
-        if isinstance(answer, numbers.Real) and float(answer).is_integer():
-            answer = int(answer)
-        else:
-            return fb.fail(f"the answer must be a whole number, got {answer!r}")
+    answer = number(fb, "the answer", answer, whole=True)
     expected = count_parameters(net)
     if answer == expected:
         return fb.note(f"{expected:,} parameters: weights and biases of every layer.")
@@ -58,10 +55,12 @@ def check_parameter_count(answer, *, model: str = "perceptron",
     elif answer < expected:
         fb.note("Too few: count, for every Linear layer, inputs x outputs + outputs.")
     else:
-        fb.note("Too many: a layer has inputs x outputs weights and one bias per output.")
+        fb.note("Too many: a layer has inputs x outputs weights and one bias per "
+                "output.")
     return fb
 
 
+@checker
 def check_most_confused(answer, confusion: np.ndarray) -> Feedback:
     """Check the reader's (true, predicted) pair: the largest off-diagonal count.
 
@@ -74,10 +73,8 @@ def check_most_confused(answer, confusion: np.ndarray) -> Feedback:
     confusion = np.asarray(confusion)
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
         raise ValueError(f"confusion must be a square matrix, got {confusion.shape}")
-    try:
-        true, pred = (int(v) for v in answer)
-    except (TypeError, ValueError):
-        return fb.fail(f"answer must be a pair (true, predicted), got {answer!r}")
+    true, pred = whole_numbers(fb, "answer", answer, 2,
+                               "a pair of classes (true, predicted)")
     k = len(confusion)
     if not (0 <= true < k and 0 <= pred < k):
         return fb.fail(f"classes run from 0 to {k - 1}, got ({true}, {pred})")

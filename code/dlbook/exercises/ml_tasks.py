@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlbook.exercises import Feedback
+from dlbook.exercises._answers import await_answer, checker, mapping, to_array
 
 TASKS = ("classification", "regression", "transcription", "translation",
          "anomaly detection", "synthesis", "denoising")
@@ -29,24 +30,25 @@ PROBLEMS = {
 }
 
 
+def _no_answer(answer) -> bool:
+    return answer is None or answer is Ellipsis or answer == ""
+
+
+@checker
 def check_task_names(answers) -> Feedback:
     """Does each problem of ``PROBLEMS`` get the right task from ``TASKS``?"""
     fb = Feedback("name the task")
-    if not isinstance(answers, dict):
-        return fb.fail(f"answers must be a dict from problem to task, got "
-                       f"{type(answers).__name__}.")
-    extra = [p for p in answers if p not in PROBLEMS]
-    if extra:
-        fb.fail(f"{extra[0]!r} is not one of the problems; copy the keys of PROBLEMS.")
-    missing = [p for p in PROBLEMS if answers.get(p) in (None, "")]
+    answers = mapping(fb, "answers", answers, PROBLEMS, "{problem: task, ...}",
+                      keys_are="the problems are the keys of PROBLEMS; copy them")
+    missing = [p for p in PROBLEMS if _no_answer(answers.get(p))]
     if missing:
         fb.fail(f"{len(missing)} of {len(PROBLEMS)} problems have no answer yet, "
                 f"e.g. {missing[0]!r}.")
     for problem, (task, why) in PROBLEMS.items():
         answer = answers.get(problem)
-        if answer in (None, ""):
+        if _no_answer(answer):
             continue
-        name = str(answer).strip().lower()
+        name = answer.strip().lower() if isinstance(answer, str) else None
         if name not in TASKS:
             fb.fail(f"{problem!r}: {answer!r} is not a task name; choose from "
                     f"{', '.join(TASKS)}.")
@@ -57,6 +59,7 @@ def check_task_names(answers) -> Feedback:
     return fb
 
 
+@checker
 def check_abnormal_beats(flags, ecg) -> Feedback:
     """Compare one flag per beat of ``ecg`` with the truth; report recall and precision.
 
@@ -64,17 +67,17 @@ def check_abnormal_beats(flags, ecg) -> Feedback:
     the flagged beats are abnormal.
     """
     fb = Feedback("abnormal beats")
-    flags = np.asarray(flags)
     truth = np.asarray(ecg.abnormal, dtype=bool)
+    await_answer(fb, flags=flags)
+    flags = to_array(fb, "flags", flags, "one True/False flag per beat", bools=True)
     if flags.shape != truth.shape:
         return fb.fail(f"flags has shape {flags.shape}, but the record has "
                        f"{len(truth)} beats: give one flag per beat, shape "
                        f"{truth.shape}.")
-    if flags.dtype != bool:
-        if not np.all(np.isin(flags, (0, 1))):
-            return fb.fail("flags must be True/False (or 1/0), one per beat; compare "
-                           "your scores with a threshold to get them.")
-        flags = flags.astype(bool)
+    if not np.all(np.isin(flags, (0, 1))):
+        return fb.fail("flags must be True/False (or 1/0), one per beat; compare "
+                       "your scores with a threshold to get them.")
+    flags = flags.astype(bool)
     found = int(np.sum(flags & truth))
     false_alarms = int(np.sum(flags & ~truth))
     recall = found / max(int(truth.sum()), 1)

@@ -9,11 +9,13 @@ all 0, get one message that asks for an answer, not a list of everything it gets
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 import numpy as np
 
-from dlbook.exercises import Feedback, as_array, unanswered
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import array, await_answer, checker, number
 from dlbook.neurons import GATES, INPUTS
 
 # Pre-activations closer to 0 than this are too fragile to count as a decision.
@@ -22,19 +24,6 @@ _TOLERANCE = 1e-9
 
 def _step(z: np.ndarray) -> np.ndarray:
     return (z > 0).astype(float)
-
-
-def _shaped(fb: Feedback, name: str, value, shapes: Sequence[tuple[int, ...]],
-            meaning: str) -> np.ndarray | None:
-    """``value`` as an array reshaped to ``shapes[0]``, or None after a failure."""
-    arr = as_array(name, value)
-    if arr.shape not in shapes:
-        fb.fail(f"{name} has shape {arr.shape}, expected {shapes[0]}: {meaning}.")
-        return None
-    if not np.all(np.isfinite(arr)):
-        fb.fail(f"{name} contains NaN or infinite values.")
-        return None
-    return arr.reshape(shapes[0])
 
 
 def _all_zero(fb: Feedback, arrays: Sequence[np.ndarray]) -> bool:
@@ -77,6 +66,7 @@ def _compare(fb: Feedback, target: str, outputs: np.ndarray,
     return fb
 
 
+@checker
 def check_gate_weights(gate: str, w, b) -> Feedback:
     """Check that one step-activated perceptron ``f(w . x + b)`` computes ``gate``.
 
@@ -89,14 +79,13 @@ def check_gate_weights(gate: str, w, b) -> Feedback:
         raise ValueError(f"gate must be one of {sorted(GATES)}, got {gate!r}")
     gate = gate.upper()
     fb = Feedback(f"a perceptron that computes {gate}")
-    if unanswered(fb, w=w, b=b):
-        return fb
-    w = _shaped(fb, "w", w, [(2,)], "one weight per input")
-    b = _shaped(fb, "b", b, [(), (1,)], "one number")
-    if w is None or b is None or _all_zero(fb, (w, b)):
+    await_answer(fb, w=w, b=b)
+    w = array(fb, "w", w, [(2,)], "one weight per input")
+    b = number(fb, "b", b)
+    if _all_zero(fb, (w, b)):
         return fb
     X = np.array(INPUTS, dtype=float)
-    z = X @ w + float(b)  # (4,)
+    z = X @ w + b  # (4,)
     _compare(fb, gate, _step(z), [("the perceptron", z)], who="your perceptron")
     if not fb.ok and gate in ("XOR", "XNOR"):
         fb.note(f"no single perceptron can compute {gate}: no straight line separates "
@@ -104,6 +93,7 @@ def check_gate_weights(gate: str, w, b) -> Feedback:
     return fb
 
 
+@checker
 def check_xor_weights(W1, b1, W2, b2) -> Feedback:
     """Check that a 2-2-1 network of step units computes XOR on its four inputs.
 
@@ -118,18 +108,17 @@ def check_xor_weights(W1, b1, W2, b2) -> Feedback:
         b2: output bias, a number or shape ``(1,)``.
     """
     fb = Feedback("a 2-2-1 network that computes XOR")
-    if unanswered(fb, W1=W1, b1=b1, W2=W2, b2=b2):
-        return fb
-    W1 = _shaped(fb, "W1", W1, [(2, 2)], "one row of two input weights per hidden unit")
-    b1 = _shaped(fb, "b1", b1, [(2,)], "one bias per hidden unit")
-    W2 = _shaped(fb, "W2", W2, [(1, 2), (2,)], "one weight per hidden unit")
-    b2 = _shaped(fb, "b2", b2, [(), (1,)], "one number")
-    if any(a is None for a in (W1, b1, W2, b2)) or _all_zero(fb, (W1, b1, W2, b2)):
+    await_answer(fb, W1=W1, b1=b1, W2=W2, b2=b2)
+    W1 = array(fb, "W1", W1, [(2, 2)], "one row of two input weights per hidden unit")
+    b1 = array(fb, "b1", b1, [(2,)], "one bias per hidden unit")
+    W2 = array(fb, "W2", W2, [(1, 2), (2,)], "one weight per hidden unit")
+    b2 = number(fb, "b2", b2)
+    if _all_zero(fb, (W1, b1, W2, b2)):
         return fb
     X = np.array(INPUTS, dtype=float)          # (4, 2)
     z1 = X @ W1.T + b1                         # (4, 2)
     h = _step(z1)
-    z2 = (h @ W2.T).reshape(4) + float(b2)     # (4,)
+    z2 = (h @ W2.T).reshape(4) + b2            # (4,)
     _compare(fb, "XOR", _step(z2),
              [("hidden unit 1", z1[:, 0]), ("hidden unit 2", z1[:, 1]),
               ("the output unit", z2)])
@@ -145,6 +134,7 @@ def num_parameters(layer_sizes: Sequence[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in pairs)
 
 
+@checker
 def check_num_parameters(layer_sizes: Sequence[int], answer) -> Feedback:
     """Check a count of the trainable parameters of a fully-connected network.
 
@@ -152,17 +142,15 @@ def check_num_parameters(layer_sizes: Sequence[int], answer) -> Feedback:
         layer_sizes: widths from the input to the output, e.g. ``(64, 32, 10)``.
         answer: the reader's count.
     """
-    sizes = list(layer_sizes)
-    if len(sizes) < 2 or not all(isinstance(s, int) and s > 0 for s in sizes):
+    try:
+        sizes = [operator.index(s) for s in layer_sizes]
+    except TypeError:  # not a sequence, or not of ints
+        sizes = []
+    if len(sizes) < 2 or min(sizes) <= 0:
         raise ValueError(f"layer_sizes must hold at least two positive ints, got "
                          f"{layer_sizes!r}")
     fb = Feedback(f"parameters of the network {' -> '.join(map(str, sizes))}")
-    if unanswered(fb, **{"your count": answer}):
-        return fb
-    got = as_array("answer", answer)
-    if got.shape != ():
-        return fb.fail(f"answer must be one number, got shape {got.shape}.")
-    got = float(got)
+    got = number(fb, "your count", answer, whole=True)
     want = num_parameters(sizes)
     pairs = list(zip(sizes, sizes[1:]))
     weights = sum(a * b for a, b in pairs)

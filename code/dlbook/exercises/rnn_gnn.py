@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import (
+    Rejected,
+    array,
+    checker,
+    is_placeholder,
+    mapping,
+    number,
+)
 from dlbook.gnn import normalized_adjacency
 
 # The exercise "Count the weights of a recurrent cell": the cells of the chapter.
@@ -54,6 +62,7 @@ def _one_cell(cell: str, got: int) -> list[str]:
     return why
 
 
+@checker
 def check_rnn_parameters(answers) -> Feedback:
     """Exercise "Count the weights of a recurrent cell".
 
@@ -61,43 +70,32 @@ def check_rnn_parameters(answers) -> Feedback:
     one layer with ``input_size=1`` and ``hidden_size=32``.
     """
     fb = Feedback("Count the weights of a recurrent cell")
-    if not isinstance(answers, dict) or set(answers) != set(GATES):
-        return fb.fail('answers must be a dict with the keys "rnn", "gru" and "lstm", '
-                       f"got {answers!r}.")
-    if all(value is Ellipsis for value in answers.values()):
-        return fb.fail("the answers are still the placeholders ...: replace them with "
-                       "your three counts.")
+    answers = mapping(fb, "answers", answers, GATES,
+                      '{"rnn": ..., "gru": ..., "lstm": ...}')
     for cell in GATES:
-        if answers[cell] is Ellipsis:
+        if is_placeholder(answers.get(cell)):
             fb.fail(f"{cell}: still the placeholder ...: replace it with your answer.")
             continue
-        value = answers[cell]
-        arr = (np.array(np.nan) if value is None or isinstance(value, (str, bytes))
-               else as_array(cell, value))
-        if arr.shape != () or not float(arr).is_integer():
-            fb.fail(f"{cell}: the answer must be one whole number, got "
-                    f"{answers[cell]!r}.")
+        try:
+            got = number(Feedback(cell), "the answer", answers[cell], whole=True)
+        except Rejected as stop:
+            fb.fail(f"{cell}: " + stop.feedback.messages[-1])
             continue
-        why = _one_cell(cell, int(arr))
+        why = _one_cell(cell, got)
         if why:
             fb.fail(" ".join(why))
         else:
-            fb.note(f"{cell}: {int(arr)} is right.")
+            fb.note(f"{cell}: {got} is right.")
     return fb
 
 
+@checker
 def check_normalized_adjacency(A_norm) -> Feedback:
     """Exercise "Normalise a path": ``D^-1/2 (A + I) D^-1/2`` of ``PATH_A``."""
     fb = Feedback("Normalise a path")
-    if A_norm is None or A_norm is Ellipsis:
-        return fb.fail("A_norm is still the placeholder: replace it with your matrix.")
-    got = as_array("A_norm", A_norm)
+    got = array(fb, "A_norm", A_norm, [(3, 3)], "a graph of 3 nodes needs a (3, 3) "
+                "matrix")
     A = PATH_A.double().numpy()
-    if got.shape != A.shape:
-        return fb.fail(f"A_norm has shape {got.shape}; a graph of 3 nodes needs a "
-                       "(3, 3) matrix.")
-    if not np.all(np.isfinite(got)):
-        return fb.fail("A_norm contains NaN or infinite values.")
     right = normalized_adjacency(PATH_A.double()).numpy()
     if np.allclose(got, right, atol=1e-4):
         return fb

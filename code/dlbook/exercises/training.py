@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from dlbook.exercises import Feedback, as_array
+from dlbook.exercises import Feedback
+from dlbook.exercises._answers import await_answer, checker, number
 
 # Exercise "One step of gradient descent by hand": one weight, one example,
 # L(w) = (w x - y)^2, learning rate LR.
@@ -12,13 +13,6 @@ GD_W0, GD_X, GD_Y, GD_LR = 0.5, 3.0, 2.5, 0.1
 
 # Exercise "Two steps with momentum": L(w) = 2 w^2, v <- beta v + dL/dw, w <- w - lr v.
 MOM_W0, MOM_LR, MOM_BETA = 1.0, 0.1, 0.9
-
-
-def _number(name: str, value) -> float:
-    arr = as_array(name, value)
-    if arr.shape != ():
-        raise TypeError(f"{name} must be a single number, got shape {arr.shape}")
-    return float(arr)
 
 
 def _near(a: float, b: float) -> bool:
@@ -31,15 +25,13 @@ def gd_step_answer() -> tuple[float, float]:
     return grad, GD_W0 - GD_LR * grad
 
 
+@checker
 def check_gd_step(grad, w_new) -> Feedback:
     """Check ``dL/dw`` at ``w0`` and the weight after one step, for
     ``L(w) = (w x - y)^2`` with ``w0 = 0.5, x = 3, y = 2.5`` and ``lr = 0.1``."""
     fb = Feedback("one step of gradient descent")
-    if grad is None or w_new is None:
-        return fb.fail("Replace the None placeholders with your grad and w_new.")
-    grad, w_new = _number("grad", grad), _number("w_new", w_new)
-    if not (math.isfinite(grad) and math.isfinite(w_new)):
-        return fb.fail("grad and w_new must be finite numbers.")
+    await_answer(fb, grad=grad, w_new=w_new)
+    grad, w_new = number(fb, "grad", grad), number(fb, "w_new", w_new)
     right_grad, right_w = gd_step_answer()
     residual = GD_W0 * GD_X - GD_Y
     if _near(grad, right_grad):
@@ -79,13 +71,13 @@ def momentum_answer() -> tuple[float, float]:
     return path[0], path[1]
 
 
+@checker
 def check_momentum_steps(w1, w2) -> Feedback:
     """Check two steps of momentum on ``L(w) = 2 w^2`` from ``w0 = 1`` with
     ``lr = 0.1`` and ``beta = 0.9`` (``v <- beta v + dL/dw; w <- w - lr v``)."""
     fb = Feedback("two steps with momentum")
-    if w1 is None or w2 is None:
-        return fb.fail("Replace the None placeholders with your w1 and w2.")
-    w1, w2 = _number("w1", w1), _number("w2", w2)
+    await_answer(fb, w1=w1, w2=w2)
+    w1, w2 = number(fb, "w1", w1), number(fb, "w2", w2)
     right1, right2 = momentum_answer()
     if not _near(w1, right1):
         if _near(w1, MOM_W0 + MOM_LR * 4 * MOM_W0):
