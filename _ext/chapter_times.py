@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 WORDS_PER_MINUTE = 238
 OBJECTIVES_LEAD = "After this chapter you will be able to"
 ASSUMES_LEAD = "It assumes"
+NBSP = "\u00a0"  # between a number and its unit, so that a line never splits them
 MARK = "deep-dive-mark"  # the class of the line under a deep-dive section's heading
 
 
@@ -43,13 +44,15 @@ class chapter_time(nodes.inline):
 
 
 def format_reading_time(words: int) -> str:
-    """Minutes to read ``words`` words: to the minute up to 10 minutes, to 5 beyond."""
+    """Minutes to read ``words`` words: to the minute up to 10 minutes, to 5 beyond.
+
+    The number and its unit are joined by a no-break space, as in the other formats."""
     if words < 0:
         raise ValueError(f"words must be >= 0, got {words}")
     minutes = words / WORDS_PER_MINUTE
     if minutes < 10:
-        return f"{max(1, round(minutes))} min"
-    return f"{max(10, 5 * round(minutes / 5))} min"
+        return f"{max(1, round(minutes))}{NBSP}min"
+    return f"{max(10, 5 * round(minutes / 5))}{NBSP}min"
 
 
 def format_run_time(seconds: float | None) -> str:
@@ -59,12 +62,12 @@ def format_run_time(seconds: float | None) -> str:
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"seconds must be a finite time >= 0, got {seconds}")
     if seconds < 1:
-        return "under 1 s"
+        return f"under 1{NBSP}s"
     if seconds < 59.5:
-        return f"{round(seconds)} s"
+        return f"{round(seconds)}{NBSP}s"
     tens = round(seconds / 10)
     minutes, rest = divmod(tens * 10, 60)
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    return f"{minutes}{NBSP}min {rest}{NBSP}s" if rest else f"{minutes}{NBSP}min"
 
 
 def count_words(doctree: nodes.Node) -> int:
@@ -77,10 +80,7 @@ def count_words(doctree: nodes.Node) -> int:
         element = node.get("nb_element", "")
         if element.startswith("cell_code_output"):
             return True
-        if element == "cell_code" and node.get("hide_mode") in ("all", "input"):
-            # only the outputs of a cell whose code is collapsed are read
-            return False
-        if element == "cell_code_source":
+        if element == "cell_code_source":  # collapsed code is not read by default
             cell = node.parent
             return cell is not None and cell.get("hide_mode") in ("all", "input")
         return isinstance(node, (nodes.comment, nodes.raw, chapter_time))

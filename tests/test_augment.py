@@ -110,9 +110,9 @@ def test_slant_and_scale_is_seeded_and_neither_moves_nor_turns():
 
 def test_slant_and_scale_rejects_bad_settings():
     X = torch.rand(2, 1, 8, 8)
-    with pytest.raises(ValueError, match="max_zoom must be below 1"):
+    with pytest.raises(ValueError, match=r"max_zoom must be in \[0, 1\)"):
         slant_and_scale(X, max_zoom=1.0)
-    with pytest.raises(ValueError, match="max_slant must be a non-negative"):
+    with pytest.raises(ValueError, match="max_slant must be non-negative"):
         slant_and_scale(X, max_slant=-0.1)
 
 
@@ -122,7 +122,7 @@ def test_rotate_and_shift_checks_shapes():
         rotate_and_shift(X, torch.zeros(2), torch.zeros(3, 2))
     with pytest.raises(ValueError, match=r"shifts must have shape \(3, 2\)"):
         rotate_and_shift(X, torch.zeros(3), torch.zeros(3))
-    with pytest.raises(ValueError, match=r"images must have shape \(N, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(batch, channels, height, width\)"):
         rotate_and_shift(torch.rand(8, 8), torch.zeros(1), torch.zeros(1, 2))
 
 
@@ -154,8 +154,8 @@ def test_augment_keeps_most_of_the_ink():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(max_shift=-1.0), ValueError, "max_shift must be a non-negative number"),
-    (dict(max_angle=float("nan")), ValueError, "max_angle must be a non-negative"),
+    (dict(max_shift=-1.0), ValueError, "max_shift must be non-negative"),
+    (dict(max_angle=float("nan")), ValueError, "max_angle must be a finite number"),
     (dict(noise_std="a lot"), TypeError, "noise_std must be a number"),
 ])
 def test_augment_rejects_bad_settings(kwargs, error, match):
@@ -164,9 +164,9 @@ def test_augment_rejects_bad_settings(kwargs, error, match):
 
 
 def test_augment_rejects_non_tensors_and_empty_batches():
-    with pytest.raises(TypeError, match="images must be a torch.Tensor"):
+    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
         augment([[0.0]])
-    with pytest.raises(ValueError, match="images is empty"):
+    with pytest.raises(ValueError, match="X is empty"):
         augment(torch.zeros(0, 1, 8, 8))
 
 
@@ -185,7 +185,7 @@ def test_augment_dataset_keeps_the_originals_and_their_labels():
 
 def test_augment_dataset_rejects_mismatched_labels_and_bad_copies():
     X = torch.rand(4, 1, 8, 8)
-    with pytest.raises(ValueError, match=r"y must be a tensor of shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"y must have shape \(4,\)"):
         augment_dataset(X, torch.zeros(3, dtype=torch.long))
     with pytest.raises(ValueError, match="copies must be a non-negative int"):
         augment_dataset(X, torch.zeros(4, dtype=torch.long), copies=-1)

@@ -28,7 +28,9 @@ import chapter_times as ct  # noqa: E402
     (ct.WORDS_PER_MINUTE * 41, "40 min"),
 ])
 def test_reading_time_is_rounded_to_what_a_reader_can_plan_with(words, text):
-    assert ct.format_reading_time(int(words)) == text
+    out = ct.format_reading_time(int(words))
+    assert out.replace(ct.NBSP, " ") == text
+    assert not re.search(r"\d ", out), "a number and its unit never split at a line end"
 
 
 @pytest.mark.parametrize("seconds, text", [
@@ -36,7 +38,9 @@ def test_reading_time_is_rounded_to_what_a_reader_can_plan_with(words, text):
     (64.0, "1 min"), (66.0, "1 min 10 s"), (125.0, "2 min"), (None, "an unmeasured time"),
 ])
 def test_run_time_is_rounded_and_says_when_nothing_was_measured(seconds, text):
-    assert ct.format_run_time(seconds) == text
+    out = ct.format_run_time(seconds)
+    assert out.replace(ct.NBSP, " ") == text
+    assert not re.search(r"\d ", out), "a number and its unit never split at a line end"
 
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf")])
@@ -105,7 +109,7 @@ def test_a_built_chapter_shows_its_measured_times(tmp_path):
     seconds = [r.data["execution_seconds"] for r in records
                if r.uri.endswith("timed.md")]
     assert len(seconds) == 1 and seconds[0] >= SLEEP
-    run = ct.format_run_time(seconds[0])
+    run = ct.format_run_time(seconds[0]).replace(ct.NBSP, " ")
     html = (root / "_build" / "html" / "book" / "timed.html").read_text()
     text = _text(html)
     assert "In this chapter" in text

@@ -29,7 +29,7 @@ def test_positive_int_rejects(value, error):
 
 def test_non_negative_int():
     assert checks.non_negative_int("k", np.int64(0)) == 0
-    with pytest.raises(ValueError, match="k must be non-negative, got -1"):
+    with pytest.raises(ValueError, match="k must be a non-negative int, got -1"):
         checks.non_negative_int("k", -1)
 
 
@@ -109,7 +109,7 @@ def test_tensor_checks_kind_ndim_dtype_and_values():
     with pytest.raises(ValueError, match=r"X must have shape \(batch, features\), "
                                          r"got \(3,\)"):
         checks.tensor("X", torch.zeros(3), ndim=2, shape="(batch, features)")
-    with pytest.raises(ValueError, match="X must be 2-dimensional or 3-dimensional"):
+    with pytest.raises(ValueError, match="X must be 2-dimensional or 3-dimensional, got \\(3,\\)"):
         checks.tensor("X", torch.zeros(3), ndim=(2, 3))
     with pytest.raises(TypeError, match=r"X must be a floating-point tensor, got "
                                         r"torch.int64; convert it with X.float\(\)"):

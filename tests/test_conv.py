@@ -101,7 +101,7 @@ def test_conv_output_size_rejects_bad_sizes():
         conv_output_size(3, 5)
     with pytest.raises(ValueError, match="stride must be a positive int"):
         conv_output_size(8, 3, 0)
-    with pytest.raises(ValueError, match="padding must be non-negative"):
+    with pytest.raises(ValueError, match="padding must be a non-negative int"):
         conv_output_size(8, 3, 1, -1)
     with pytest.raises(TypeError, match="size must be an int"):
         conv_output_size(8.0, 3)
@@ -121,7 +121,7 @@ def test_conv2d_rejects_bad_input():
         conv2d(X, K, torch.randn(2))
     with pytest.raises(ValueError, match="stride must be a positive int"):
         conv2d(X, K, stride=0)
-    with pytest.raises(ValueError, match="padding must be non-negative"):
+    with pytest.raises(ValueError, match="padding must be a non-negative int"):
         conv2d(X, K, padding=-1)
     with pytest.raises(TypeError, match="stride must be an int"):
         conv2d(X, K, stride=1.5)

@@ -57,9 +57,9 @@ def test_part_features_are_cell_means_of_the_edge_maps(grid):
 @pytest.mark.parametrize(
     "X, error, message",
     [
-        (torch.rand(8, 8), ValueError, r"shape \(N, 1, H, W\)"),
-        (torch.rand(2, 3, 8, 8), ValueError, r"shape \(N, 1, H, W\)"),
-        (torch.rand(0, 1, 8, 8), ValueError, "N > 0"),
+        (torch.rand(8, 8), ValueError, r"X must have shape \(batch, channels"),
+        (torch.rand(2, 3, 8, 8), ValueError, r"X must have 1 channel"),
+        (torch.rand(0, 1, 8, 8), ValueError, "X is empty"),
         ([[0.0]], TypeError, "torch.Tensor"),
     ],
 )
@@ -89,5 +89,5 @@ def test_edge_features_have_the_documented_shapes(n, grid, cells):
 
 @pytest.mark.parametrize("shape", [(2, 8, 8), (2, 3, 8, 8), (0, 1, 8, 8), (8, 8)])
 def test_edge_maps_reject_other_shapes(shape):
-    with pytest.raises(ValueError, match=r"X must have shape \(N, 1, H, W\)"):
+    with pytest.raises(ValueError, match=r"X (must have|is empty)"):
         features.edge_maps(torch.rand(*shape))

@@ -11,7 +11,8 @@ execution cache; see helpers/executed.py), with margins below the chapter's numb
   eight modes when they are balanced: at the chapter's seed, and at two more seeds
   with the chapter's own training function and learning rates, taken from its cell.
 
-The cheap checks of the same code are in ``test_gan.py``.
+The cheap checks of the same code are in ``test_gan.py``, ``test_dcgan.py``,
+``test_toy2d.py`` and ``test_gan_eval.py``.
 """
 
 import ast

@@ -102,6 +102,9 @@ def test_line_through_a_layer_weight_warns_of_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert line_through(weight, -1.0, torch.tensor([0.0, 1.0])).tolist() == [0.5, 0.0]
+        bias = torch.nn.Parameter(torch.tensor([-1.0]))  # a layer's bias, as in a net
+        line = line_through(weight, bias[0], torch.tensor([0.0, 1.0]))
+        assert line.tolist() == [0.5, 0.0] and not line.requires_grad
 
 
 def test_two_layer_net_shapes_and_gradients():

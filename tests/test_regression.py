@@ -67,7 +67,7 @@ def test_split_makes_disjoint_sorted_parts():
 def test_split_rejects_too_many_examples_and_bad_sizes():
     with pytest.raises(ValueError, match="more than the 4 examples"):
         split(np.arange(4.0), np.arange(4.0), (3, 2))
-    with pytest.raises(ValueError, match="sizes must be positive ints"):
+    with pytest.raises(ValueError, match="sizes must be a positive int"):
         split(np.arange(4.0), np.arange(4.0), (0, 2))
     with pytest.raises(ValueError, match="same shape"):
         split(np.arange(4.0), np.arange(3.0), (1,))

@@ -66,7 +66,7 @@ def test_numpy_seed_and_numbers_are_accepted():
 @pytest.mark.parametrize("make,match", [
     (lambda: search.LogUniform(0.0, 1.0), "0 < low < high"),
     (lambda: search.LogUniform(1.0, 0.1), "0 < low < high"),
-    (lambda: search.LogUniform("a", 1.0), "low must be a finite number"),
+    (lambda: search.LogUniform("a", 1.0), "low must be a (finite )?number"),
     (lambda: search.IntUniform(5, 2), "low <= high"),
     (lambda: search.IntUniform(1.5, 2), "low must be an int"),
     (lambda: search.Choice([]), "must not be empty"),

@@ -92,8 +92,8 @@ def test_beat_scores_of_identical_beats_are_zero():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"num_beats": 0}, ValueError, "num_beats must be positive"),
-        ({"num_beats": 2.5}, TypeError, "num_beats must be a positive number"),
+        ({"num_beats": 0}, ValueError, "num_beats must be a positive int"),
+        ({"num_beats": 2.5}, TypeError, "num_beats must be an int"),
         ({"fs": -1.0}, ValueError, "fs must be positive"),
         ({"heart_rate": 0}, ValueError, "heart_rate must be positive"),
         ({"abnormal_rate": 1.0}, ValueError, r"abnormal_rate must be in \[0, 1\)"),

@@ -10,8 +10,8 @@ from dlbook.utils import get_device, get_profile, set_seed
 
 
 @QUICK
-@given(seed=st.integers(0, 2**64 - 1))
-def test_set_seed_accepts_every_seed_torch_takes_and_repeats(seed):
+@given(seed=st.integers(0, 2**32 - 1))
+def test_set_seed_accepts_every_seed_numpy_takes_and_repeats(seed):
     gen = set_seed(seed)
     assert isinstance(gen, torch.Generator)
     first = (torch.rand(3), np.random.rand(), torch.rand(2, generator=gen))
@@ -22,7 +22,7 @@ def test_set_seed_accepts_every_seed_torch_takes_and_repeats(seed):
 
 
 @QUICK
-@given(seed=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**64)))
+@given(seed=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**32)))
 def test_set_seed_rejects_out_of_range(seed):
     with pytest.raises(ValueError, match="seed must be in"):
         set_seed(seed)

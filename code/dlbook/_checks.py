@@ -27,7 +27,8 @@ def _scalar(name: str, value, integral: bool):
     kind = numbers.Integral if integral else numbers.Real
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
         what = "an int" if integral else "a number"
-        raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be {what}, got {value!r} "
+                        f"({type(value).__name__})")
     if integral:
         return int(value)
     if not math.isfinite(value):
@@ -35,27 +36,25 @@ def _scalar(name: str, value, integral: bool):
     return float(value)
 
 
-def _interval(low, high, low_open: bool, high_open: bool) -> str:
-    return (("(" if low_open else "[") + f"{'-inf' if low is None else low}, "
-            f"{'inf' if high is None else high}" + (")" if high_open else "]"))
-
-
 def _in(name: str, value, low, high, low_open: bool, high_open: bool):
     below = low is not None and (value <= low if low_open else value < low)
     above = high is not None and (value >= high if high_open else value > high)
     if below or above:
-        if high is None and (low, low_open) == (0, True):
-            raise ValueError(f"{name} must be positive, got {value}")
-        if high is None and (low, low_open) == (1, False) and isinstance(value, int):
-            raise ValueError(f"{name} must be a positive int, got {value}")
-        if (low, high, low_open) == (0, None, False):
-            raise ValueError(f"{name} must be non-negative, got {value}")
-        if high is None:
-            raise ValueError(f"{name} must be {'above' if low_open else 'at least'} "
-                             f"{low}, got {value}")
-        raise ValueError(f"{name} must be in "
-                         f"{_interval(low, high, low_open, high_open)}, got {value}")
+        what = _range(value, low, high, low_open, high_open)
+        raise ValueError(f"{name} must be {what}, got {value}")
     return value
+
+
+def _range(value, low, high, low_open: bool, high_open: bool) -> str:
+    """In words: "positive", "a non-negative int", "at least 2", "in [0, 1)"."""
+    kind = " int" if isinstance(value, int) else ""
+    if high is None:
+        if (low, low_open) == (0, True) or (kind and (low, low_open) == (1, False)):
+            return f"a positive{kind}" if kind else "positive"
+        if (low, low_open) == (0, False):
+            return f"a non-negative{kind}" if kind else "non-negative"
+        return f"{'above' if low_open else 'at least'} {low}"
+    return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
 
 
 def integer(name: str, value, *, low: int | None = None, high: int | None = None,
@@ -86,8 +85,9 @@ def non_negative(name: str, value) -> float:
     return number(name, value, low=0)
 
 
-def fraction(name: str, value, *, low_open: bool = True, high_open: bool = True) -> float:
-    """A number in ``(0, 1)``; ``low_open=False`` admits 0, ``high_open=False`` admits 1."""
+def fraction(name: str, value, *, low_open: bool = True,
+             high_open: bool = True) -> float:
+    """A number in ``(0, 1)``; ``low_open=False`` admits 0, ``high_open=False`` 1."""
     return number(name, value, low=0, high=1, low_open=low_open, high_open=high_open)
 
 
@@ -121,13 +121,14 @@ def tensor(name: str, X, *, ndim: int | tuple[int, ...] | None = None,
     """
     to_float = f"torch.as_tensor({name}, dtype=torch.float32)"
     if not isinstance(X, torch.Tensor):
-        hint = f"; convert it with {to_float}" if isinstance(X, (np.ndarray, list)) else ""
+        convertible = isinstance(X, (np.ndarray, list))
+        hint = f"; convert it with {to_float}" if convertible else ""
         raise TypeError(f"{name} must be a torch.Tensor, got {type(X).__name__}{hint}")
     dims = (ndim,) if isinstance(ndim, int) else ndim
     if dims is not None and X.dim() not in dims:
-        want = shape or " or ".join(f"{d}-dimensional" for d in dims)
-        raise ValueError(f"{name} must have shape {want}, got {tuple(X.shape)}"
-                         if shape else f"{name} must be {want}, got shape {tuple(X.shape)}")
+        want = (f"have shape {shape}" if shape else
+                "be " + " or ".join(f"{d}-dimensional" for d in dims))
+        raise ValueError(f"{name} must {want}, got {tuple(X.shape)}")
     if floating and not X.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got {X.dtype}; "
                         f"convert it with {name}.float()")
@@ -145,7 +146,7 @@ def tensor(name: str, X, *, ndim: int | tuple[int, ...] | None = None,
 
 
 def images(name: str, X, *, channels: int | None = None) -> torch.Tensor:
-    """A non-empty, finite, floating batch of images ``(batch, channels, height, width)``."""
+    """A non-empty, finite, floating batch ``(batch, channels, height, width)``."""
     tensor(name, X, ndim=4, shape="(batch, channels, height, width)", floating=True,
            finite=True)
     if X.numel() == 0:

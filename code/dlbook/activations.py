@@ -122,6 +122,10 @@ def deep_mlp(num_inputs: int, num_hiddens: Sequence[int], num_outputs: int, *,
              activation: str = "relu", init: str = "default") -> nn.Sequential:
     """``Linear -> activation`` for each hidden width, then a linear output layer.
 
+    The network for experiments on activations and initialisation: any activation
+    of :data:`ACTIVATIONS`, and Xavier or Kaiming weights, on vectors
+    ``(batch, num_inputs)``. The lab's image classifier is :class:`dlbook.models.MLP`.
+
     Args:
         num_inputs: features per example; the net maps ``(batch, num_inputs)`` to
             ``(batch, num_outputs)``.

@@ -13,28 +13,10 @@ Taught in the chapter "Learning scheme, bias and variance".
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
-
-def _check_images(X) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"images must be a torch.Tensor, got {type(X).__name__}")
-    if X.dim() != 4:
-        raise ValueError(f"images must have shape (N, C, H, W), got {tuple(X.shape)}")
-    if len(X) == 0:
-        raise ValueError("images is empty: expected at least one image")
-    return X
-
-
-def _check_non_negative(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not value >= 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a non-negative number, got {value}")
-    return float(value)
+from dlbook import _checks as checks
 
 
 def warp(X: torch.Tensor, matrices: torch.Tensor,
@@ -54,17 +36,11 @@ def warp(X: torch.Tensor, matrices: torch.Tensor,
     Returns:
         The transformed images, shape ``(N, C, H, W)``.
     """
-    X = _check_images(X)
-    n, _, h, w = X.shape
-    for name, value in (("matrices", matrices), ("shifts", shifts)):
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got "
-                            f"{type(value).__name__}")
-    if matrices.shape != (n, 2, 2):
-        raise ValueError(f"matrices must have shape ({n}, 2, 2), got "
-                         f"{tuple(matrices.shape)}")
-    if shifts.shape != (n, 2):
-        raise ValueError(f"shifts must have shape ({n}, 2), got {tuple(shifts.shape)}")
+    n, _, h, w = checks.images("X", X).shape
+    for name, t, shape in (("matrices", matrices, (n, 2, 2)),
+                           ("shifts", shifts, (n, 2))):
+        if checks.tensor(name, t).shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
     A_inv = torch.linalg.inv(matrices.to(X.device, X.dtype))  # (N, 2, 2)
     # affine_grid asks the opposite question: for each output pixel, where in the
     # input to sample, p = A^-1 (q - t), in coordinates running from -1 to 1 across
@@ -91,11 +67,8 @@ def rotate_and_shift(X: torch.Tensor, angles: torch.Tensor,
     Returns:
         The transformed images, shape ``(N, C, H, W)``.
     """
-    X = _check_images(X)
-    n = len(X)
-    if not isinstance(angles, torch.Tensor):
-        raise TypeError(f"angles must be a torch.Tensor, got {type(angles).__name__}")
-    if angles.shape != (n,):
+    n = len(checks.images("X", X))
+    if checks.tensor("angles", angles).shape != (n,):
         raise ValueError(f"angles must have shape ({n},), got {tuple(angles.shape)}")
     rad = torch.deg2rad(angles.to(X.dtype))
     cos, sin = torch.cos(rad), torch.sin(rad)
@@ -126,11 +99,15 @@ def slant_and_scale(X: torch.Tensor, *, max_slant: float = 0.3,
     Returns:
         The transformed images, shape ``(N, C, H, W)``.
     """
-    X = _check_images(X)
-    max_slant = _check_non_negative("max_slant", max_slant)
-    max_zoom = _check_non_negative("max_zoom", max_zoom)
-    if max_zoom >= 1:
-        raise ValueError(f"max_zoom must be below 1, got {max_zoom}")
+    return _slant_and_scale(checks.images("X", X),
+                            checks.non_negative("max_slant", max_slant),
+                            checks.fraction("max_zoom", max_zoom, low_open=False),
+                            checks.seed(seed))
+
+
+def _slant_and_scale(X: torch.Tensor, max_slant: float, max_zoom: float,
+                     seed: int) -> torch.Tensor:
+    """``x -> zoom * shear(slant) x`` for each image, slant and zoom uniform."""
     g = torch.Generator().manual_seed(seed)
     n = len(X)
     slant = (torch.rand(n, generator=g) * 2 - 1) * max_slant
@@ -155,10 +132,14 @@ def augment(X: torch.Tensor, *, max_shift: float = 0.5,
     Returns:
         The augmented images, shape ``(N, C, H, W)``, clipped to [0, 1].
     """
-    X = _check_images(X)
-    max_shift = _check_non_negative("max_shift", max_shift)
-    max_angle = _check_non_negative("max_angle", max_angle)
-    noise_std = _check_non_negative("noise_std", noise_std)
+    return _augment(checks.images("X", X), checks.non_negative("max_shift", max_shift),
+                    checks.non_negative("max_angle", max_angle),
+                    checks.non_negative("noise_std", noise_std), checks.seed(seed))
+
+
+def _augment(X: torch.Tensor, max_shift: float, max_angle: float, noise_std: float,
+             seed: int) -> torch.Tensor:
+    """``T(x) + noise`` for each image: a random turn and shift, then noise."""
     g = torch.Generator().manual_seed(seed)
     n = len(X)
     angles = (torch.rand(n, generator=g) * 2 - 1) * max_angle
@@ -185,12 +166,9 @@ def augment_dataset(X: torch.Tensor, y: torch.Tensor, *, copies: int = 4,
         ``(X_aug, y_aug)`` of shapes ``(N * (copies + 1), C, H, W)`` and
         ``(N * (copies + 1),)``.
     """
-    X = _check_images(X)
-    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
-        raise ValueError(f"y must be a tensor of shape ({len(X)},) to match X, "
-                         f"got {got}")
-    if isinstance(copies, bool) or not isinstance(copies, int) or copies < 0:
-        raise ValueError(f"copies must be a non-negative int, got {copies!r}")
+    if checks.tensor("y", y).shape != (len(checks.images("X", X)),):
+        raise ValueError(f"y must have shape ({len(X)},) to match X, got "
+                         f"{tuple(y.shape)}")
+    copies = checks.non_negative_int("copies", copies)
     variants = [augment(X, seed=seed + k, **kwargs) for k in range(copies)]
     return torch.cat([X, *variants]), y.repeat(copies + 1)

@@ -69,17 +69,17 @@ def matmul_gflops(
     Returns:
         Billions of floating-point operations per second, ``2 n^3 / seconds / 1e9``.
     """
-    flops = matmul_flops(n)  # checks n
+    n = checks.positive_int("n", n)
     budget_s = checks.positive("budget_s", budget_s)  # finite: the loop must end
     min_repeats = checks.positive_int("min_repeats", min_repeats)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    return _time_matmul(n, flops, budget_s, min_repeats, dtype, get_device(device),
+    return _time_matmul(n, budget_s, min_repeats, dtype, get_device(device),
                         checks.seed(seed))
 
 
-def _time_matmul(n: int, flops: int, budget_s: float, min_repeats: int,
-                 dtype: torch.dtype, device: torch.device, seed: int) -> float:
+def _time_matmul(n: int, budget_s: float, min_repeats: int, dtype: torch.dtype,
+                 device: torch.device, seed: int) -> float:
     """GFLOP/s of the fastest of the timed products ``(n, n) @ (n, n)``."""
     generator = torch.Generator().manual_seed(seed)
     A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
@@ -96,7 +96,7 @@ def _time_matmul(n: int, flops: int, budget_s: float, min_repeats: int,
         _sync(device)
         best = min(best, time.perf_counter() - tic)
         repeats += 1
-    return flops / best / 1e9
+    return matmul_flops(n) / best / 1e9
 
 
 def scaled_duration(duration: float, rate: float, other_rate: float) -> float:

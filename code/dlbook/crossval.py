@@ -15,17 +15,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
+from dlbook import _checks as checks
 
 
-def _check_folds(n, k, shuffle) -> tuple[int, int]:
-    n, k = _check_int("n", n, 2), _check_int("k", k, 2)
+def _check_folds(n, k, shuffle, seed) -> tuple[int, int]:
+    n, k = checks.integer("n", n, low=2), checks.integer("k", k, low=2)
+    checks.seed(seed)
     if k > n:
         raise ValueError(f"k = {k} folds need at least {k} examples, got n = {n}")
     if not isinstance(shuffle, bool):
@@ -58,7 +53,7 @@ def kfold_indices(n: int, k: int, *, shuffle: bool = True,
         ``k`` pairs ``(train_idx, held_out_idx)``. Each index is held out in exactly
         one fold; the fold sizes differ by at most one.
     """
-    n, k = _check_folds(n, k, shuffle)
+    n, k = _check_folds(n, k, shuffle, seed)
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     folds = np.array_split(order, k)  # k arrays, sizes differ by at most one
     return [(np.concatenate(folds[:j] + folds[j + 1:]), folds[j]) for j in range(k)]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlbook import _checks as checks
+
 Grad = Callable[[np.ndarray], np.ndarray]
 # A run that walks this far from the origin has diverged; stop instead of overflowing.
 DIVERGED = 1e6
@@ -67,11 +69,8 @@ class LineFit:
     def stochastic_grad(self, batch_size: int, seed: int = 0) -> Grad:
         """A ``grad`` that sees a fresh random mini-batch of ``batch_size`` points
         at every call: the gradient estimate of mini-batch SGD."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
-                or not 1 <= batch_size <= len(self.x):
-            raise ValueError(f"batch_size must be an int in [1, {len(self.x)}], "
-                             f"got {batch_size!r}")
-        rng = np.random.default_rng(seed)
+        checks.integer("batch_size", batch_size, low=1, high=len(self.x))
+        rng = np.random.default_rng(checks.seed(seed))
         return lambda theta: self.grad(
             theta, rng.choice(len(self.x), size=batch_size, replace=False))
 
@@ -79,23 +78,23 @@ class LineFit:
 def make_line_data(n: int = 50, *, slope: float = 2.0, intercept: float = -1.0,
                    noise: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points ``y = slope x + intercept + noise``, ``x`` uniform in [0, 2]."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    rng = np.random.default_rng(seed)
+    n = checks.positive_int("n", n)
+    rng = np.random.default_rng(checks.seed(seed))
     x = rng.uniform(0, 2, size=n)
     return x, slope * x + intercept + noise * rng.standard_normal(n)
 
 
-def _start(grad: Grad, theta0, lr: float, num_steps: int) -> tuple[np.ndarray, Grad]:
+def _start(grad: Grad, theta0, lr: float, num_steps: int,
+           **betas: float) -> tuple[np.ndarray, Grad]:
     """Check the arguments of an optimizer; return the starting point as a float vector
     and ``grad`` wrapped to check the shape of every gradient it returns."""
     if not callable(grad):
         raise TypeError(f"grad must be a function theta -> gradient, got "
                         f"{type(grad).__name__}")
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0:
-        raise ValueError(f"num_steps must be a non-negative int, got {num_steps!r}")
+    checks.positive("lr", lr)
+    checks.non_negative_int("num_steps", num_steps)
+    for name, beta in betas.items():
+        checks.fraction(name, beta, low_open=False)
     theta = np.array(theta0, dtype=float)
     if theta.ndim != 1 or len(theta) == 0:
         raise ValueError(f"theta0 must be a 1-D vector, got shape {theta.shape}")
@@ -146,9 +145,7 @@ def momentum(grad: Grad, theta0, *, lr: float, num_steps: int,
 
     Args and Returns: as :func:`gradient_descent`; ``beta`` in [0, 1) is the momentum.
     """
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must be in [0, 1), got {beta}")
-    theta, grad = _start(grad, theta0, lr, num_steps)
+    theta, grad = _start(grad, theta0, lr, num_steps, beta=beta)
     v = np.zeros_like(theta)
     path = [theta.copy()]
     for _ in range(num_steps):
@@ -171,10 +168,7 @@ def adam(grad: Grad, theta0, *, lr: float, num_steps: int, beta1: float = 0.9,
 
     Args and Returns: as :func:`gradient_descent`.
     """
-    for name, beta in (("beta1", beta1), ("beta2", beta2)):
-        if not 0 <= beta < 1:
-            raise ValueError(f"{name} must be in [0, 1), got {beta}")
-    theta, grad = _start(grad, theta0, lr, num_steps)
+    theta, grad = _start(grad, theta0, lr, num_steps, beta1=beta1, beta2=beta2)
     m, s = np.zeros_like(theta), np.zeros_like(theta)
     path = [theta.copy()]
     for t in range(1, num_steps + 1):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from dlbook import _checks as checks
+
 EDGE_NAMES = ("horizontal", "vertical", "diagonal \\", "diagonal /")
 # Each kernel responds where the intensity changes across its direction.
 EDGE_KERNELS = torch.tensor([
@@ -24,15 +26,6 @@ EDGE_KERNELS = torch.tensor([
     [[0.0, 1.0, 2.0], [-1.0, 0.0, 1.0], [-2.0, -1.0, 0.0]],    # edge along \
     [[-2.0, -1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 2.0]],    # edge along /
 ]).unsqueeze(1) / 8  # (4, 1, 3, 3)
-
-
-def _check_images(X) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-    if X.dim() != 4 or X.shape[1] != 1 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, 1, H, W) with N > 0, got "
-                         f"{tuple(X.shape)}")
-    return X.float()
 
 
 def edge_maps(X: torch.Tensor) -> torch.Tensor:
@@ -44,7 +37,7 @@ def edge_maps(X: torch.Tensor) -> torch.Tensor:
     Returns:
         Edge strengths, shape ``(N, 4, H, W)``, in the order of ``EDGE_NAMES``.
     """
-    X = _check_images(X)
+    X = checks.images("X", X, channels=1)
     return F.conv2d(X, EDGE_KERNELS.to(X.device), padding=1).abs()
 
 
@@ -60,10 +53,8 @@ def edge_part_features(X: torch.Tensor, *, grid: int = 2) -> torch.Tensor:
         Features, shape ``(N, 4 * grid * grid)``: for each direction, its cells in
         row-major order.
     """
-    X = _check_images(X)
-    if isinstance(grid, bool) or not isinstance(grid, int) or grid <= 0:
-        raise ValueError(f"grid must be a positive int, got {grid!r}")
-    H, W = X.shape[-2:]
+    H, W = checks.images("X", X, channels=1).shape[-2:]
+    grid = checks.positive_int("grid", grid)
     if H % grid or W % grid:
         raise ValueError(f"image size {H}x{W} is not divisible by grid={grid}")
     pooled = F.avg_pool2d(edge_maps(X), kernel_size=(H // grid, W // grid))

@@ -90,6 +90,10 @@ class Perceptron(_Classifier):
 class MLP(_Classifier):
     """A deep fully-connected network: ``x^(i) = ReLU(W^(i) x^(i-1) + b^(i))``.
 
+    The lab's image classifier: it flattens images of a fixed ``input_shape``, checks
+    every batch against that shape, and can add dropout. To compare activations
+    and initialisations on plain vectors, use :func:`dlbook.activations.deep_mlp`.
+
     Args:
         input_shape: ``(channels, height, width)`` of one example.
         num_classes: number of output logits.

@@ -110,7 +110,8 @@ def split(X: torch.Tensor, y: torch.Tensor, *, val_size: float = 0.25,
                          f"validation and test parts with val_size={val_size} and "
                          f"test_size={test_size}: that gives "
                          f"{[n - n_val - n_test, n_val, n_test]}")
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(checks.seed(seed)))
+    generator = torch.Generator().manual_seed(checks.seed(seed))
+    order = torch.randperm(n, generator=generator)
     parts = order[n_val + n_test:], order[:n_val], order[n_val:n_val + n_test]
     return tuple((X[idx], y[idx]) for idx in parts)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook import _checks as checks
+
 SHAPES = ("sphere", "torus", "cube")
 
 
@@ -47,14 +49,10 @@ def sample_shape(
     Returns:
         The point cloud, shape ``(num_points, 3)``.
     """
-    if kind not in SHAPES:
-        raise ValueError(f"kind must be one of {SHAPES}, got {kind!r}")
-    if isinstance(num_points, bool) or not isinstance(num_points, int) \
-            or num_points <= 0:
-        raise ValueError(f"num_points must be a positive int, got {num_points!r}")
-    if noise < 0:
-        raise ValueError(f"noise must be non-negative, got {noise}")
-    rng = np.random.default_rng(seed)
+    checks.choice("kind", kind, SHAPES)
+    num_points = checks.positive_int("num_points", num_points)
+    noise = checks.non_negative("noise", noise)
+    rng = np.random.default_rng(checks.seed(seed))
     if kind == "sphere":
         P = rng.standard_normal((num_points, 3))
         P /= np.linalg.norm(P, axis=1, keepdims=True)
@@ -97,10 +95,8 @@ def distance_histogram(points, *, bins: int = 16,
     P = np.asarray(points, dtype=float)
     if P.ndim != 2 or P.shape[1] != 3 or len(P) == 0:
         raise ValueError(f"points must have shape (num_points, 3), got {P.shape}")
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins <= 0:
-        raise ValueError(f"bins must be a positive int, got {bins!r}")
-    if not max_distance > 0:
-        raise ValueError(f"max_distance must be positive, got {max_distance}")
+    bins = checks.positive_int("bins", bins)
+    max_distance = checks.positive("max_distance", max_distance)
     d = np.linalg.norm(P - P.mean(axis=0), axis=1)  # (num_points,)
     d = d / max(d.mean(), np.finfo(float).tiny)
     counts, _ = np.histogram(np.clip(d, 0, max_distance), bins=bins,

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from dlbook import _checks as checks
+
 
 def _as_vector(name: str, value) -> np.ndarray:
     try:
@@ -30,12 +32,13 @@ def _as_vector(name: str, value) -> np.ndarray:
     return arr
 
 
-def _check_degree(degree) -> int:
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
-        raise TypeError(f"degree must be an int, got {type(degree).__name__}")
-    if degree < 0:
-        raise ValueError(f"degree must be non-negative, got {degree}")
-    return int(degree)
+def _as_pair(name_a: str, a, name_b: str, b) -> tuple[np.ndarray, np.ndarray]:
+    """Two vectors of the same shape ``(n,)``, e.g. inputs and targets."""
+    a, b = _as_vector(name_a, a), _as_vector(name_b, b)
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got "
+                         f"{a.shape} and {b.shape}")
+    return a, b
 
 
 def smooth_function(x: np.ndarray) -> np.ndarray:
@@ -64,13 +67,10 @@ def sample_noisy(
     Returns:
         ``x`` sorted increasingly and ``y``, both of shape ``(n,)``.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be non-negative, got {noise}")
-    if not low < high:
+    n, noise = checks.positive_int("n", n), checks.non_negative("noise", noise)
+    if not checks.number("low", low) < checks.number("high", high):
         raise ValueError(f"low must be below high, got low={low}, high={high}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     x = np.sort(rng.uniform(low, high, size=n))
     y = func(x) + noise * rng.standard_normal(n)
     return x, y
@@ -89,18 +89,13 @@ def split(x, y, sizes: Sequence[int], *, seed: int = 0
     Returns:
         One ``(x, y)`` pair per part, each sorted by ``x`` (handy for plotting).
     """
-    x, y = _as_vector("x", x), _as_vector("y", y)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape, got {x.shape} and "
-                         f"{y.shape}")
-    sizes = list(sizes)
-    if not sizes or any(isinstance(k, bool) or not isinstance(k, (int, np.integer))
-                        or k < 1 for k in sizes):
-        raise ValueError(f"sizes must be positive ints, got {sizes!r}")
-    if sum(sizes) > len(x):
-        raise ValueError(f"sizes add up to {sum(sizes)}, more than the {len(x)} "
-                         "examples")
-    order = np.random.default_rng(seed).permutation(len(x))
+    x, y = _as_pair("x", x, "y", y)
+    sizes = [checks.positive_int("sizes", k) for k in sizes]
+    if not sizes or sum(sizes) > len(x):
+        raise ValueError(f"sizes must name one part or more, with at most {len(x)} "
+                         f"examples in all: asking for {sum(sizes)} is more than the "
+                         f"{len(x)} examples")
+    order = np.random.default_rng(checks.seed(seed)).permutation(len(x))
     parts, start = [], 0
     for k in sizes:
         idx = order[start:start + k]
@@ -112,10 +107,7 @@ def split(x, y, sizes: Sequence[int], *, seed: int = 0
 
 def mse(y_hat, y) -> float:
     """Mean squared error ``1/n sum_i (y_hat_i - y_i)^2``, shapes (n,)."""
-    y_hat, y = _as_vector("y_hat", y_hat), _as_vector("y", y)
-    if y_hat.shape != y.shape:
-        raise ValueError(f"y_hat and y must have the same shape, got "
-                         f"{y_hat.shape} and {y.shape}")
+    y_hat, y = _as_pair("y_hat", y_hat, "y", y)
     return float(np.mean((y_hat - y) ** 2))
 
 
@@ -130,7 +122,7 @@ def polynomial_features(x, degree: int) -> np.ndarray:
         The design matrix, shape ``(n, degree + 1)``.
     """
     x = _as_vector("x", x)
-    degree = _check_degree(degree)
+    degree = checks.non_negative_int("degree", degree)
     return x[:, None] ** np.arange(degree + 1)  # (n, degree + 1)
 
 
@@ -145,7 +137,7 @@ class PolynomialRegression:
     """
 
     def __init__(self, degree: int):
-        self.degree = _check_degree(degree)
+        self.degree = checks.non_negative_int("degree", degree)
         self.coef_: np.ndarray | None = None  # (degree + 1,), in the rescaled input
         self._center = 0.0
         self._scale = 1.0
@@ -155,10 +147,7 @@ class PolynomialRegression:
 
     def fit(self, x, y) -> "PolynomialRegression":
         """Choose the coefficients with the least MSE on ``(x, y)``, (n,)."""
-        x, y = _as_vector("x", x), _as_vector("y", y)
-        if x.shape != y.shape:
-            raise ValueError(f"x and y must have the same shape, got "
-                             f"{x.shape} and {y.shape}")
+        x, y = _as_pair("x", x, "y", y)
         lo, hi = float(x.min()), float(x.max())
         self._center = (lo + hi) / 2
         self._scale = (hi - lo) / 2 or 1.0
@@ -229,9 +218,7 @@ def resampled_fits(
         Predictions of shape ``(num_datasets, m)``.
     """
     x_eval = _as_vector("x_eval", x_eval)
-    if isinstance(num_datasets, bool) or not isinstance(num_datasets, int) \
-            or num_datasets < 1:
-        raise ValueError(f"num_datasets must be a positive int, got {num_datasets!r}")
+    num_datasets = checks.positive_int("num_datasets", num_datasets)
     preds = np.empty((num_datasets, len(x_eval)))
     for k in range(num_datasets):
         x, y = sample_noisy(n_train, noise=noise, func=func, seed=seed + k)

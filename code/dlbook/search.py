@@ -13,19 +13,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-
-def _check_bounds(dist, kind, what: str) -> None:
-    for name in ("low", "high"):
-        value = getattr(dist, name)
-        if (isinstance(value, bool) or not isinstance(value, kind)
-                or not math.isfinite(value)):
-            raise TypeError(f"{type(dist).__name__}: {name} must be {what}, got "
-                            f"{value!r}")
+from dlbook import _checks as checks
 
 
 @dataclass(frozen=True)
@@ -40,7 +32,8 @@ class LogUniform:
     high: float
 
     def __post_init__(self):
-        _check_bounds(self, numbers.Real, "a finite number")
+        checks.number("LogUniform: low", self.low)
+        checks.number("LogUniform: high", self.high)
         if not 0 < self.low < self.high:
             raise ValueError(f"LogUniform needs 0 < low < high, got low={self.low}, "
                              f"high={self.high}")
@@ -57,7 +50,8 @@ class IntUniform:
     high: int
 
     def __post_init__(self):
-        _check_bounds(self, numbers.Integral, "an int")
+        checks.integer("IntUniform: low", self.low)
+        checks.integer("IntUniform: high", self.high)
         if not self.low <= self.high:
             raise ValueError(f"IntUniform needs low <= high, got low={self.low}, "
                              f"high={self.high}")
@@ -129,11 +123,7 @@ def random_configs(space: Mapping[str, object], num_trials: int, *,
         if not isinstance(dist, DISTRIBUTIONS):
             raise TypeError(f"space[{name!r}] must be a LogUniform, IntUniform or "
                             f"Choice, got {dist!r}; a list of values belongs in a grid")
-    if (isinstance(num_trials, bool) or not isinstance(num_trials, numbers.Integral)
-            or num_trials < 1):
-        raise ValueError(f"num_trials must be a positive int, got {num_trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int, got {seed!r}")
-    rng = random.Random(int(seed))
+    num_trials = checks.positive_int("num_trials", num_trials)
+    rng = random.Random(checks.seed(seed))
     return [{name: dist.sample(rng) for name, dist in space.items()}
             for _ in range(num_trials)]

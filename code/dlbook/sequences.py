@@ -161,9 +161,9 @@ class RNNRegressor(nn.Module):
                  num_layers: int = 1):
         super().__init__()
         checks.choice("cell", cell, CELLS)
-        input_size, num_hiddens, num_layers = map(
-            checks.positive_int, ("input_size", "num_hiddens", "num_layers"),
-            (input_size, num_hiddens, num_layers))
+        for name, value in (("input_size", input_size), ("num_hiddens", num_hiddens),
+                            ("num_layers", num_layers)):
+            checks.positive_int(name, value)
         self.cell = cell
         self.input_size = input_size
         self.rnn = CELLS[cell](input_size, num_hiddens, num_layers, batch_first=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlbook import _checks as checks
+
 # (amplitude in mV, centre in s relative to the R peak, width sigma in s)
 NORMAL_WAVES = {
     "P": (0.15, -0.20, 0.025),
@@ -60,13 +62,6 @@ class ECG:
         return len(self.r_peaks)
 
 
-def _check_positive(name: str, value, kind=(int, float)) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a positive number, got {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-
-
 def synthetic_ecg(
     num_beats: int = 60,
     *,
@@ -92,15 +87,13 @@ def synthetic_ecg(
     Returns:
         An :class:`ECG` whose ``signal`` has shape ``(num_samples,)``.
     """
-    _check_positive("num_beats", num_beats, int)
-    _check_positive("fs", fs)
-    _check_positive("heart_rate", heart_rate)
-    if not 0 <= abnormal_rate < 1:
-        raise ValueError(f"abnormal_rate must be in [0, 1), got {abnormal_rate}")
-    for name, value in (("noise", noise), ("wander", wander)):
-        if value < 0:
-            raise ValueError(f"{name} must be non-negative, got {value}")
-    rng = np.random.default_rng(seed)
+    num_beats = checks.positive_int("num_beats", num_beats)
+    fs = checks.positive("fs", fs)
+    heart_rate = checks.positive("heart_rate", heart_rate)
+    checks.fraction("abnormal_rate", abnormal_rate, low_open=False)
+    noise = checks.non_negative("noise", noise)
+    wander = checks.non_negative("wander", wander)
+    rng = np.random.default_rng(checks.seed(seed))
 
     abnormal = np.zeros(num_beats, dtype=bool)
     for b in range(2, num_beats):
@@ -135,6 +128,14 @@ def _as_signal(signal) -> np.ndarray:
     return x
 
 
+def _as_beats(beats) -> np.ndarray:
+    beats = np.asarray(beats, dtype=float)
+    if beats.ndim != 2 or beats.shape[0] == 0 or beats.shape[1] == 0:
+        raise ValueError(f"beats must have shape (num_beats, window), got "
+                         f"{beats.shape}")
+    return beats
+
+
 def find_beats(signal, fs: float, *, min_rr_s: float = 0.3) -> np.ndarray:
     """Find the R peaks of an ECG: the tallest, sharpest peak of each beat.
 
@@ -154,8 +155,7 @@ def find_beats(signal, fs: float, *, min_rr_s: float = 0.3) -> np.ndarray:
     from scipy.signal import find_peaks
 
     x = _as_signal(signal)
-    _check_positive("fs", fs)
-    _check_positive("min_rr_s", min_rr_s)
+    fs, min_rr_s = checks.positive("fs", fs), checks.positive("min_rr_s", min_rr_s)
     x = x - uniform_filter1d(x, size=max(1, int(fs)), mode="nearest")
     height = 0.5 * np.percentile(x, 99.5)
     peaks, _ = find_peaks(x, height=height, distance=max(1, int(min_rr_s * fs)))
@@ -180,9 +180,9 @@ def segment_beats(signal, peaks, fs: float, *, before_s: float = 0.3,
         ``window = round(before_s * fs) + round(after_s * fs)``.
     """
     x = _as_signal(signal)
-    _check_positive("fs", fs)
-    _check_positive("before_s", before_s)
-    _check_positive("after_s", after_s)
+    fs = checks.positive("fs", fs)
+    before_s = checks.positive("before_s", before_s)
+    after_s = checks.positive("after_s", after_s)
     peaks = np.asarray(peaks)
     if peaks.ndim != 1 or len(peaks) == 0 or not np.issubdtype(peaks.dtype, np.integer):
         raise ValueError(
@@ -211,10 +211,6 @@ def beat_scores(beats) -> np.ndarray:
     Returns:
         One score per beat in the signal's unit, shape ``(num_beats,)``.
     """
-    beats = np.asarray(beats, dtype=float)
-    if beats.ndim != 2 or beats.shape[0] == 0 or beats.shape[1] == 0:
-        raise ValueError(
-            f"beats must have shape (num_beats, window), got {beats.shape}"
-        )
+    beats = _as_beats(beats)  # (num_beats, window), floats
     template = np.median(beats, axis=0)  # (window,)
     return np.sqrt(np.mean((beats - template) ** 2, axis=1))

@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+from dlbook import _checks as checks
+
 PROFILES = ("quick", "full")
 
 
@@ -20,13 +22,9 @@ def set_seed(seed: int = 0) -> torch.Generator:
     Returns:
         A ``torch.Generator`` for code that wants its own stream of random numbers.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2**64:  # the range torch.manual_seed takes
-        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    seed = int(seed)
+    seed = checks.seed(seed)  # [0, 2**32): what NumPy, scikit-learn and torch all take
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
