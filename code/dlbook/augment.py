@@ -169,6 +169,6 @@ def augment_dataset(X: torch.Tensor, y: torch.Tensor, *, copies: int = 4,
     if checks.tensor("y", y).shape != (len(checks.images("X", X)),):
         raise ValueError(f"y must have shape ({len(X)},) to match X, got "
                          f"{tuple(y.shape)}")
-    copies = checks.non_negative_int("copies", copies)
+    copies, seed = checks.non_negative_int("copies", copies), checks.seed(seed)
     variants = [augment(X, seed=seed + k, **kwargs) for k in range(copies)]
     return torch.cat([X, *variants]), y.repeat(copies + 1)

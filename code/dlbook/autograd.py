@@ -214,7 +214,7 @@ class MLP:
 
     def __init__(self, num_inputs: int, layer_sizes, *, activation: str = "tanh",
                  output_activation: str = "sigmoid", seed: int = 0):
-        if isinstance(layer_sizes, (str, bytes)) or not layer_sizes:
+        if not isinstance(layer_sizes, (list, tuple)) or not layer_sizes:
             raise ValueError(f"layer_sizes must list the units of at least one layer, "
                              f"got {layer_sizes!r}")
         sizes = [checks.positive_int("num_inputs", num_inputs),

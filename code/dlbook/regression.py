@@ -219,6 +219,7 @@ def resampled_fits(
     """
     x_eval = _as_vector("x_eval", x_eval)
     num_datasets = checks.positive_int("num_datasets", num_datasets)
+    n_train, seed = checks.positive_int("n_train", n_train), checks.seed(seed)
     preds = np.empty((num_datasets, len(x_eval)))
     for k in range(num_datasets):
         x, y = sample_noisy(n_train, noise=noise, func=func, seed=seed + k)

@@ -20,9 +20,9 @@ from helpers.book import BOOK, ROOT
 
 # Directives whose body is running prose (read for term uses); every other directive
 # (figure captions, maths, literalinclude, glossary, code cells) is not.
-PROSE_DIRECTIVES = {"chapter-overview", "deep-dive", "exercise", "solution", "admonition",
-                    "note", "tip", "hint", "important", "warning", "seealso",
-                    "attention", "caution", "danger", "error", "dropdown"}
+PROSE_DIRECTIVES = {"chapter-overview", "deep-dive", "exercise", "solution",
+                    "admonition", "note", "tip", "hint", "important", "warning",
+                    "seealso", "attention", "caution", "danger", "error", "dropdown"}
 # Phrases where a glossary word is plain English, never the term.
 PLAIN_PHRASES = re.compile(r"\bfor (?:example|instance)\b", re.IGNORECASE)
 # Irregular plurals of glossary terms.
@@ -41,12 +41,13 @@ def parser():
                             RendererHTML)
 
 
-# --- the glossary ----------------------------------------------------------------------
+# --- the glossary ---------------------------------------------------------------------
 
 def glossary_terms(path: Path = BOOK / "glossary.md") -> list[str]:
     """The terms of the glossary directive, lower case, in the file's order."""
     text = path.read_text(encoding="utf-8")
-    match = re.search(r"^```\{glossary\}[^\n]*\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    match = re.search(r"^```\{glossary\}[^\n]*\n(.*?)^```", text,
+                      re.MULTILINE | re.DOTALL)
     if match is None:
         raise ValueError(f"{path} has no glossary directive")
     return [line.strip().lower() for line in match.group(1).splitlines()
@@ -64,11 +65,11 @@ def term_pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){body}(?![\w-])", re.IGNORECASE)
 
 
-# --- directives ------------------------------------------------------------------------
+# --- directives -----------------------------------------------------------------------
 
 def split_options(body: str) -> tuple[dict, str, int]:
     """A directive's (or code cell's) options, its content and how many lines the
-    options took (a ``---`` YAML block or ``:key: value`` lines, then one blank line)."""
+    options took (a ``---`` YAML block or ``:key: value`` lines, then a blank line)."""
     lines = body.split("\n")
     options, n = {}, 0
     if lines and lines[0].strip() == "---":
@@ -93,7 +94,7 @@ def directive_name(token) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-# --- a chapter -------------------------------------------------------------------------
+# --- a chapter ------------------------------------------------------------------------
 
 @dataclass
 class CodeCell:
@@ -127,7 +128,8 @@ class Chapter:
     def code_cells(self) -> list[CodeCell]:
         cells = []
         for token in self.tokens:
-            if token.type == "fence" and (directive_name(token) or ("",))[0] == "code-cell":
+            name = (directive_name(token) or ("",))[0]
+            if token.type == "fence" and name == "code-cell":
                 options, source, skipped = split_options(token.content.rstrip("\n"))
                 tags = options.get("tags") or []
                 cells.append(CodeCell(token.map[0] + 1, list(tags), options, source,
@@ -163,7 +165,8 @@ class Chapter:
 
     def term_uses(self, terms: list[str]) -> list[Use]:
         """Every use of a glossary term in running prose, in reading order."""
-        patterns = sorted(((t, term_pattern(t)) for t in terms), key=lambda p: -len(p[0]))
+        patterns = sorted(((t, term_pattern(t)) for t in terms),
+                          key=lambda p: -len(p[0]))
         uses = []
         for text, lines, links in prose_runs(self.tokens, 0):
             found = [(start, end, term, True) for start, end, term in links]
