@@ -1,4 +1,5 @@
-"""A reveal.js deck for every chapter with code, made from the chapter's built page.
+"""A reveal.js deck for every chapter with code, made from the chapter's built page,
+and a link to it in the page's download menu.
 
 What goes on a slide is marked in the chapter's source, so the deck follows the chapter:
 
@@ -355,16 +356,12 @@ def write_decks(app: Sphinx, exception: Exception | None) -> None:
 
 def add_links(app: Sphinx, pagename: str, templatename: str, context: dict,
               doctree) -> None:
-    """The book's PDF and, for a chapter with code, its slides in the download menu."""
+    """A chapter's slides in its page's download menu."""
     buttons = context.get("header_buttons") or []
     group = next((b for b in buttons if b.get("label") == "download-buttons"), None)
     if group is None:
         return
     pathto = context["pathto"]
-    group["buttons"].append({
-        "type": "link", "url": pathto(app.config.book_pdf_name, 1), "text": "Book (PDF)",
-        "tooltip": "The whole book as one PDF", "icon": "fas fa-book",
-        "label": "download-book-pdf-button"})
     if pagename in decks(app):
         name = pagename.rsplit("/", 1)[-1]
         group["buttons"].append({
@@ -374,7 +371,6 @@ def add_links(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("book_pdf_name", "deep-learning-workshops.pdf", "html")
     app.connect("html-page-context", add_links, priority=600)
     app.connect("build-finished", write_decks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,7 +9,8 @@ document, ``book.html`` in the output folder: a title page with the version (fro
 numbers, then each chapter, a link back to its page online under its title, and its
 exercises' solutions after it. Links between pages become links inside the document;
 links to pages the book does not print go to the site online. Headless Chromium prints
-it (``book.pdf``, A4, with the chapters as the PDF's outline) with the site's own
+it (``deep-learning-workshops.pdf``, A4, with the chapters as the PDF's outline;
+copied into the site, whose download menu links it) with the site's own
 stylesheets and ``tools/pdf.css``, after the maths is typeset (MathJax, when the pages
 use it; maths rendered at build time needs nothing). Chromium has no CSS for page
 numbers of a link's target, so the document is printed twice: the first print says on
@@ -369,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"moved on the second print: {moved}")
     texts = page_texts(partial)
     os.replace(partial, pdf_path)
+    shutil.copy2(pdf_path, site / PDF_NAME)  # served with the site, linked from it
     size = pdf_path.stat().st_size / 2**20
     print(f"{pdf_path.relative_to(ROOT) if pdf_path.is_relative_to(ROOT) else pdf_path}: "
           f"{len(texts)} pages, {size:.1f} MiB, "
