@@ -24,6 +24,8 @@ def book_version(root: Path) -> str:
 
 
 def set_version(app: Sphinx, config: Config) -> None:
+    if not (Path(app.srcdir) / "pyproject.toml").exists():
+        return  # a book outside the project (the build tests' tiny books)
     version = book_version(Path(app.srcdir))
     config.version = config.release = version
     options = dict(config.html_theme_options or {})

@@ -1,5 +1,5 @@
-"""A reveal.js deck for every chapter with code, made from the chapter's built page,
-and a link to it in the page's download menu.
+"""A reveal.js deck for every chapter with code that marks its slides, made from the
+chapter's built page, and a link to it in the page's download menu.
 
 What goes on a slide is marked in the chapter's source, so the deck follows the chapter:
 
@@ -313,15 +313,27 @@ def _copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def _has_marks(source: Path) -> bool:
+    import jupytext
+
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "markdown" and cell.metadata.get("slide"):
+            return True
+        if {"slide", "slide-output"} & set(cell.metadata.get("tags", [])):
+            return True
+    return False
+
+
 def decks(app: Sphinx) -> dict[str, Path]:
-    """Chapter docname -> its source, for every chapter with a code cell."""
+    """Chapter docname -> its source, for every chapter with code cells and slide marks
+    (the browser tests check that every chapter of the book with code has a deck)."""
     if getattr(app, "_slide_decks", None) is not None:
         return app._slide_decks
     found = {}
-    for docname in app.env.found_docs:
+    for docname in sorted(app.env.found_docs):
         source = Path(app.env.doc2path(docname))
         if source.suffix == ".md" and "```{code-cell}" in source.read_text(
-                encoding="utf-8"):
+                encoding="utf-8") and _has_marks(source):
             found[docname] = source
     app._slide_decks = found
     return found

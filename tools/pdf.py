@@ -266,7 +266,8 @@ READY = """async (minDpi) => {
   const broken = images.filter((img) => !img.naturalWidth).map((img) => img.src);
   for (const img of images) {
     if (img.naturalWidth && !img.src.endsWith('.svg')) {
-      img.style.maxWidth = `min(100%, ${img.naturalWidth * 96 / minDpi}px)`;
+      // 4% over the limit: a short figure's height is rounded to whole CSS pixels
+      img.style.maxWidth = `min(100%, ${img.naturalWidth * 96 / (minDpi * 1.04)}px)`;
       img.style.height = 'auto';
     }
   }
