@@ -42,11 +42,11 @@ def test_deck(doc, open_page, site_dir):
     # the keyboard moves through it
     page.locator(".reveal").click(position={"x": 5, "y": 5})
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("Reveal.getIndex().h") == 1
+    assert page.evaluate("Reveal.getIndices().h") == 1
     page.keyboard.press("ArrowLeft")
-    assert page.evaluate("Reveal.getIndex().h") == 0
+    assert page.evaluate("Reveal.getIndices().h") == 0
     page.keyboard.press("End")
-    assert page.evaluate("Reveal.getIndex().h") == total - 1
+    assert page.evaluate("Reveal.getIndices().h") == total - 1
     page.keyboard.press("Home")
 
     problems = []
