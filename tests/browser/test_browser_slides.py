@@ -1,16 +1,20 @@
 """Every chapter with code has a deck (_ext/slides.py) that loads in Chromium from the
 site alone, has 10 to 25 slides, moves with the keyboard, and fits every slide in
-1280 x 720; the chapter's page links it."""
+1280 x 720; the chapter's page links it and the book's PDF, and gives the version."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
-from booksite import SCREENSHOTS, SITE, has_code, toc_documents
+from booksite import ROOT, SCREENSHOTS, SITE, has_code, toc_documents
 
 pytestmark = pytest.mark.browser
 
 CHAPTERS = [doc for doc in toc_documents() if has_code(doc)]
 WIDTH, HEIGHT = 1280, 720
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+    "project"]["version"]
 
 # each slide, as laid out at the deck's own size: how far its content reaches
 MEASURE = """() => {
@@ -69,11 +73,12 @@ def test_deck(doc, open_page, site_dir):
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
-def test_chapter_page_links_its_slides_and_the_pdf(doc, site_dir):
+def test_chapter_page_links_its_slides_and_the_pdf_and_gives_the_version(doc, site_dir):
     name = doc.rsplit("/", 1)[-1]
     text = (SITE / f"{doc}.html").read_text(encoding="utf-8")
     assert f'href="../slides/{name}.html"' in text, f"{doc}.html does not link its deck"
     assert 'href="../deep-learning-workshops.pdf"' in text
+    assert f'<p class="book-version">Version {VERSION} ' in text
 
 
 def test_the_introduction_links_the_pdf_and_the_slides(site_dir):
