@@ -75,8 +75,9 @@ def marked(source: Path) -> tuple[dict[str, str | None], bool]:
             continue
         match = re.search(r"^#{1,6}\s+(.+?)\s*$", cell.source, re.MULTILINE)
         if match is None:
-            raise ExtensionError(f"{source}: markdown cell {index + 1} is marked 'slide' "
-                                 "but has no heading: put the mark before a heading")
+            raise ExtensionError(f"{source}: markdown cell {index + 1} is marked "
+                                 "'slide' but has no heading: put the mark before a "
+                                 "heading")
         title = value if isinstance(value, str) else None
         headings[_words(re.sub(r"[*_`$\\{}]", "", match.group(1)))] = title
     has_code = any(cell.cell_type == "code" for cell in notebook.cells)
@@ -151,8 +152,8 @@ def _short_list(items: Tag) -> Tag | None:
 def _notes(parts: list[Tag]) -> str:
     if not parts:
         return ""
-    return '<aside class="notes">' + "".join(str(_relink(copy.copy(p))) for p in parts) \
-        + "</aside>"
+    notes = "".join(str(_relink(copy.copy(part))) for part in parts)
+    return f'<aside class="notes">{notes}</aside>'
 
 
 def section_slide(section: Tag, title: str) -> str:
@@ -224,8 +225,9 @@ def code_slide(cell: Tag, title: str, source_name: str, outputs_only: bool) -> s
         previous = previous.find_previous_sibling()
     notes += captions
     has_image = any(p.find("img") for p in parts)
+    has_code = any("cell_input" in (p.get("class") or []) for p in parts)
     kind = "code-slide" + (" with-image" if has_image else "") + (
-        " with-code" if any("cell_input" in (p.get("class") or []) for p in parts) else "")
+        " with-code" if has_code else "")
     body = "".join(str(_relink(copy.copy(p))) for p in parts)
     return (f'<section class="{kind}"><h2>{html.escape(title)}</h2>{body}'
             f"{_notes(notes)}</section>")
@@ -262,7 +264,8 @@ def build_deck(page_path: Path, source: Path, doc: str, meta: dict) -> tuple[str
             words = _words(_heading_text(heading))
             found.add(words)
             agenda.append(headings[words] or _heading_text(heading))
-            slides.append(section_slide(node, headings[words] or _heading_text(heading)))
+            title = headings[words] or _heading_text(heading)
+            slides.append(section_slide(node, title))
         else:
             section = node.find_parent("section")
             heading = section.find(re.compile(r"^h[1-6]$"), recursive=False)

@@ -1,5 +1,6 @@
 """A citable release: CITATION.cff names the version of pyproject.toml, which the
-site's footer shows (_ext/release.py) and the release workflow checks against the tag."""
+site's footer shows (_ext/release.py) and the release workflow checks against its
+tag."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Print the built site as one PDF: the whole book, in the order of its table of contents.
+"""Print the built site as one PDF: the whole book, in the order of its contents.
 
 Usage: python tools/pdf.py [--site _build/html] [--out _build/pdf]
 
@@ -15,8 +15,9 @@ stylesheets and ``tools/pdf.css``, after the maths is typeset (MathJax, when the
 use it; maths rendered at build time needs nothing). Chromium has no CSS for page
 numbers of a link's target, so the document is printed twice: the first print says on
 which page each chapter and section starts (its link targets, read back with poppler's
-``pdfinfo -dests``), the second prints the contents with them. Figures are printed at 150 dots per inch or more:
-a PNG is never stretched wider than 150 of its pixels per inch of paper.
+``pdfinfo -dests``), the second prints the contents with them. Figures are printed at
+150 dots per inch or more: a PNG is never stretched wider than 150 of its pixels per
+inch of paper.
 
 The pages are served to Chromium from a local HTTP server, and any request to another
 host is refused, so the PDF contains only what the site ships.
@@ -73,8 +74,8 @@ def book_metadata(root: Path) -> dict:
     version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
         "project"]["version"]
     try:  # the date of the commit printed, so that two prints of it are the same book
-        date = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        date = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=root,
+                              check=True, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         date = ""
     date = date or dt.date.today().isoformat()
@@ -120,7 +121,7 @@ class Book:
                                                  if parts.fragment else "")
 
     def chapter(self, doc: str, caption: str | None) -> tuple[Tag, list[str], dict]:
-        """The article of one page, ready to print; its head's stylesheets and scripts."""
+        """The article of one page, ready to print, and its head's styles, scripts."""
         page = BeautifulSoup((self.site / f"{doc}.html").read_text(encoding="utf-8"),
                              "html.parser")
         head = {
@@ -138,8 +139,9 @@ class Book:
         for selector in REMOVE:
             for node in article.select(selector):
                 node.decompose()
-        # hidden code (plumbing) stays hidden; what is folded away on the page prints open
-        for node in article.select(".tag_hide-input .cell_input, .tag_hide-input summary"):
+        # hidden code (plumbing) stays hidden; what the page folds away prints open
+        hidden = ".tag_hide-input .cell_input, .tag_hide-input summary"
+        for node in article.select(hidden):
             node.decompose()
         for details in article.find_all("details"):
             details["open"] = ""
@@ -206,7 +208,8 @@ class Book:
                 toc.append(f'<li class="toc-{kind}"><a href="#{target}">'
                            f'<span class="toc-text">{_escape(text)}</span>'
                            f'<span class="toc-page">{number or "000"}</span></a></li>')
-        css = "\n".join(f'<link rel="stylesheet" href="{href}">' for href in head["css"])
+        css = "\n".join(f'<link rel="stylesheet" href="{href}">'
+                        for href in head["css"])
         css += f'\n<link rel="stylesheet" href="{os.path.relpath(CSS, self.out)}">'
         scripts = "".join(f"<script>{text}</script>" for text in head["inline"])
         scripts += "".join(f'<script defer src="{src}"></script>'
@@ -373,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     os.replace(partial, pdf_path)
     shutil.copy2(pdf_path, site / PDF_NAME)  # served with the site, linked from it
     size = pdf_path.stat().st_size / 2**20
-    print(f"{pdf_path.relative_to(ROOT) if pdf_path.is_relative_to(ROOT) else pdf_path}: "
+    shown = pdf_path.relative_to(ROOT) if pdf_path.is_relative_to(ROOT) else pdf_path
+    print(f"{shown}: "
           f"{len(texts)} pages, {size:.1f} MiB, "
           f"{time.perf_counter() - started:.0f} s")
     return 0

@@ -23,16 +23,18 @@ PDF = SITE.parent / "pdf" / PDF_NAME
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
     "project"]["version"]
 # TeX that MathJax or KaTeX would have turned into maths, were it left as source
-RAW_TEX = re.compile(r"\\(frac|sum|mathbf|mathrm|mathcal|text|left|right|begin|end|cdot"
-                     r"|times|sigma|alpha|theta|partial|nabla|sqrt|hat|lfloor|operatorname"
-                     r"|top|log|exp|in|le|ge|ldots|quad)\b|\\\(|\\\[|\\\)|\\\]")
+RAW_TEX = re.compile(r"\\(frac|sum|mathbf|mathrm|mathcal|text|left|right|begin|end"
+                     r"|cdot|times|sigma|alpha|theta|partial|nabla|sqrt|hat|lfloor"
+                     r"|operatorname|top|log|exp|in|le|ge|ldots|quad)\b"
+                     r"|\\\(|\\\[|\\\)|\\\]")
 DOLLAR_MATH = re.compile(r"(?<![\w$])\$[^$\s][^$\n]{0,80}?\$(?![\w$])")
 
 
 def _run(*command: str) -> str:
     tool = shutil.which(command[0])
     if tool is None:
-        pytest.fail(f"{command[0]} is missing: install poppler-utils (`make test` does)")
+        pytest.fail(f"{command[0]} is missing: install poppler-utils "
+                    "(`make test` does)")
     return subprocess.run([tool, *command[1:]], check=True, capture_output=True,
                           text=True, timeout=300).stdout
 
@@ -87,7 +89,8 @@ def test_the_contents_give_the_page_each_chapter_starts_on(pdf_pages):
     contents = []  # the pages after the title page whose lines end with a page number
     for page in pdf_pages[1:]:
         lines = [line for line in page.splitlines() if line.strip()]
-        if sum(bool(re.search(r"\s\d+\s*$", line)) for line in lines) < 0.8 * len(lines):
+        numbered = sum(bool(re.search(r"\s\d+\s*$", line)) for line in lines)
+        if numbered < 0.8 * len(lines):
             break
         contents.append(page)
     assert contents and "Contents" in contents[0]
@@ -144,7 +147,8 @@ def test_no_raw_tex_unresolved_reference_or_dollar_maths(pdf_pages):
         for line in page.splitlines():
             if not line.strip() or _flat(line).strip() in code:
                 continue
-            for pattern, what in ((RAW_TEX, "TeX source"), (DOLLAR_MATH, "$...$ maths")):
+            for pattern, what in ((RAW_TEX, "TeX source"),
+                                  (DOLLAR_MATH, "$...$ maths")):
                 problems += [f"page {number}: {what} {m.group(0)!r} in {line.strip()!r}"
                              for m in pattern.finditer(line)]
             # Sphinx's mark of a reference it could not resolve ("???" is a table's)
@@ -158,7 +162,8 @@ def test_exercises_have_their_solutions_and_live_code_is_left_out(pdf_pages):
     exercises = len(re.findall(r"(?<!to )\bExercise \d+\.\d+ \(", text))
     solutions = len(re.findall(r"\bSolution to Exercise \d+\.\d+", text))
     assert exercises > 20
-    assert solutions >= exercises * 0.8, f"{solutions} solutions for {exercises} exercises"
+    assert solutions >= exercises * 0.8, (
+        f"{solutions} solutions for {exercises} exercises")
     assert text.count("Solutions to the exercises") >= 10
     for button in ("Launch Thebe", "Copy to clipboard", "Show code cell source"):
         assert button not in text
