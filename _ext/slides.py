@@ -41,6 +41,7 @@ MIN_SLIDES, MAX_SLIDES = 10, 25
 MAX_CODE_LINES = 20  # at the deck's code size, what fits under a title in 720 pixels
 MAX_LIST_ITEMS = 7
 MAX_LIST_CHARS = 420  # what six lines of a slide hold
+MAX_LEAD_CHARS = 280  # four lines
 MAX_EQUATIONS = 3
 ASSETS = {  # node_modules path -> path under slides/
     "reveal.js/dist/reset.css": "_reveal/reset.css",
@@ -108,24 +109,33 @@ def _relink(node: Tag) -> Tag:
     return node
 
 
-def _first_sentence(paragraph: Tag) -> str | None:
+def _lead(paragraph: Tag) -> str | None:
+    """The opening of a paragraph, as HTML, to stand under a slide's title: the whole
+    paragraph when it is short, else its first sentences up to a full statement (not
+    one that announces what follows with a colon); None when that is too long."""
     text = str(paragraph.decode_contents())
     plain = paragraph.get_text()
-    match = re.search(r"[.:](\s|$)", plain)
-    if not match or match.end() > 220:
+    if len(plain) <= MAX_LEAD_CHARS:
+        return None if plain.rstrip().endswith(":") else text.strip()
+    ends = [m.end() for m in re.finditer(r"[.:](\s|$)", plain)]
+    end = next((e for e in ends if e >= 60 and plain[:e].rstrip()[-1] == "."), None)
+    if end is None or end > MAX_LEAD_CHARS:
         return None
-    # cut the HTML at the same sentence end: the first '. ' or ': ' outside a tag
-    depth, seen = 0, 0
-    for i, char in enumerate(text):
+    # the same place in the HTML: count the characters outside tags, an entity as one
+    depth, seen, i = 0, 0, 0
+    while i < len(text):
+        char = text[i]
         if char == "<":
             depth += 1
         elif char == ">":
             depth -= 1
         elif depth == 0:
+            if char == "&" and ";" in text[i:i + 10]:
+                i = text.index(";", i)
             seen += 1
-            if seen == match.end() and text[:i + 1].count("\\(") == text[:i + 1].count(
-                    "\\)"):
+            if seen == end and text[:i + 1].count("\\(") == text[:i + 1].count("\\)"):
                 return text[:i + 1].strip()
+        i += 1
     return None
 
 
@@ -189,9 +199,9 @@ def section_slide(section: Tag, title: str) -> str:
     lead = ""
     if not lists and not figures:
         first = next((n for n in notes if n.name == "p"), None)
-        sentence = _first_sentence(first) if first is not None else None
-        if sentence:
-            lead = f'<p class="lead">{sentence}</p>'
+        opening = _lead(first) if first is not None else None
+        if opening:
+            lead = f'<p class="lead">{opening}</p>'
     body = "".join(str(_relink(copy.copy(node))) for node in shown)
     kind = "figure-slide" if figures and not equations else "section-slide"
     return (f'<section class="{kind}"><h2>{html.escape(title)}</h2>{lead}{body}'
