@@ -62,9 +62,16 @@ def toc_documents(toc_path: Path) -> list[tuple[str, str | None]]:
     """(document, caption of its part) for every page of the toc, in reading order."""
     toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
     docs = [(toc["root"], None)]
+
+    def walk(entries, caption):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append((entry["file"], caption))
+            walk(entry.get("sections"), caption)
+
     for part in toc.get("parts", []):
-        for chapter in part.get("chapters", []):
-            docs.append((chapter["file"], part.get("caption")))
+        walk(part.get("chapters"), part.get("caption"))
+    walk(toc.get("chapters"), None)
     return [(re.sub(r"\.(md|ipynb)$", "", doc), caption) for doc, caption in docs]
 
 
