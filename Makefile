@@ -12,7 +12,7 @@ HTML   := _build/html
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help book test test-unit notebooks chromium serve bench lock clean
+.PHONY: help book pdf test test-unit notebooks chromium poppler serve bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,7 +34,17 @@ book: $(STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing chang
 test-unit: $(STAMP)  ## the package tests only
 	$(PY) -m pytest tests -m "not browser and not slow"
 
-test: book chromium  ## package tests, strict book build, notebook and browser tests
+# The PDF is printed from the built pages by Chromium (tools/pdf.py); it is printed
+# again only when a page, the toc, the version or the printing tool changed.
+PDF := _build/pdf/deep-learning-workshops.pdf
+
+pdf: book chromium poppler $(PDF)  ## the whole book as one PDF in _build/pdf/ (and the site)
+
+$(PDF): $(wildcard $(HTML)/*.html $(HTML)/book/*.html) _toc.yml pyproject.toml \
+        tools/pdf.py tools/pdf.css
+	$(PY) tools/pdf.py
+
+test: book chromium pdf  ## package tests, strict book build, PDF, notebook and browser tests
 	$(PY) -m pytest tests
 
 notebooks: $(STAMP)  ## regenerate the paired .ipynb of every chapter from its .md
@@ -46,6 +56,15 @@ chromium:  ## make sure Debian's Chromium, which the browser tests drive, is ins
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else \
 	    echo "The browser tests need Chromium: sudo apt-get install chromium (Debian)" >&2; \
+	    exit 1; \
+	  fi; }
+
+poppler:  ## make sure poppler-utils (pdfinfo, pdftotext), which read the PDF, is installed
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	  else \
+	    echo "The PDF needs poppler-utils: sudo apt-get install poppler-utils (Debian)" >&2; \
 	    exit 1; \
 	  fi; }
 
