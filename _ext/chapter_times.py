@@ -67,7 +67,7 @@ def format_run_time(seconds: float | None) -> str:
         return f"{round(seconds)}{NBSP}s"
     tens = round(seconds / 10)
     minutes, rest = divmod(tens * 10, 60)
-    return f"{minutes}{NBSP}min {rest}{NBSP}s" if rest else f"{minutes}{NBSP}min"
+    return f"{minutes}{NBSP}min{NBSP}{rest}{NBSP}s" if rest else f"{minutes}{NBSP}min"
 
 
 def count_words(doctree: nodes.Node) -> int:

@@ -191,7 +191,7 @@ class WorkshopCNN(_Classifier):
             return ((size - 4) // 2 - 4) // 2
 
         self.padding = 0 if min(unpadded(h), unpadded(w)) >= 1 else 2
-        out_h, out_w = ((h // 4, w // 4) if self.padding else (unpadded(h), unpadded(w)))
+        out_h, out_w = (h // 4, w // 4) if self.padding else (unpadded(h), unpadded(w))
         self.features = nn.Sequential(
             nn.Conv2d(c, 2, 5, padding=self.padding), nn.MaxPool2d(2), nn.ReLU(),
             nn.Conv2d(2, 4, 5, padding=self.padding), nn.MaxPool2d(2), nn.ReLU(),
