@@ -35,9 +35,10 @@ LIVE_CODE_TEXT = "Live code: run this page's cells here"
 FIRST_H1_END = re.compile(r"</h1>")
 
 # thebe's bundle has three third-party URLs, all on code paths the book does not take:
-# MathJax 2 for LaTeX outputs of live cells (live-code.js turns it off), and require.js plus a CDN for third-party Jupyter widgets (the book has
-# none). They are pointed at a folder the site does not have, so even those paths fail
-# instead of running code from elsewhere. Each must be found exactly as listed: a new
+# MathJax 2 for LaTeX outputs of live cells (live-code.js turns it off), and require.js
+# plus a CDN for third-party Jupyter widgets (the book has none). They are pointed at a
+# folder the site does not have, so even those paths fail instead of running code from
+# elsewhere. Each must be found exactly as listed: a new
 # thebe release has to be looked at again.
 THEBE_CDN_URLS = {
     '"https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.5/MathJax.js"': ('""', 2),
