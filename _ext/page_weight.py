@@ -8,7 +8,8 @@
   ``<img>`` gets its ``width`` and ``height`` (the size at 100 dpi, what the site showed
   before, so nothing moves while it loads), and each after a page's first is
   ``loading="lazy"``.
-- Scripts. pydata-sphinx-theme loads FontAwesome's whole JavaScript (1.4 MB) on every
+- Scripts. Every script file is deferred (run in order once the page is parsed, not
+  before its first paint). pydata-sphinx-theme loads FontAwesome's whole JavaScript (1.4 MB) on every
   page, "so that users can add custom icons"; its stylesheet already draws every icon
   the theme uses with FontAwesome's web fonts, so the script is dropped. Those fonts
   (275 KB for a page with a GitHub link and an admonition) are cut down to the icons the
@@ -162,7 +163,18 @@ def description(doctree: nodes.document | None, fallback: str) -> str:
     return text
 
 
+def defer_scripts(context) -> None:
+    """Every script file of the page runs after the page is parsed, in order, instead of
+    holding up its first paint (inline scripts, which only set variables, run first)."""
+    for js in context.get("script_files", []):
+        attributes = getattr(js, "attributes", None)
+        if getattr(js, "filename", None) and attributes is not None \
+                and "async" not in attributes and "type" not in attributes:
+            attributes.setdefault("defer", "defer")
+
+
 def update_page(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    defer_scripts(context)
     if "body" in context:
         context["body"] = _sized_images(app, context["body"])
     title = re.sub(r"<[^>]+>", "", context.get("title") or "")
