@@ -13,8 +13,9 @@ from booksite import ROOT, SITE, toc_documents
 
 pytestmark = pytest.mark.browser
 
-# what a reader may see only in code: TeX delimiters and commands left untypeset
-RAW_TEX = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\frac|\\begin\{|\\end\{|\\sum|\\partial")
+# what a reader may see only in code: TeX delimiters and commands left untypeset (a
+# dollar before a digit is a price: "$339")
+RAW_TEX = re.compile(r"\$(?![\d\s])|\\\(|\\\)|\\\[|\\\]|\\frac|\\begin\{|\\end\{|\\sum|\\partial")
 # directives whose body is code, not Markdown
 CODE_DIRECTIVES = {"code-cell", "code-block", "code", "literalinclude", "raw"}
 FENCE_INFO = re.compile(r"^\{([\w:-]+)\}")
