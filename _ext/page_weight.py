@@ -9,7 +9,7 @@
   before, so nothing moves while it loads), and each after a page's first is
   ``loading="lazy"``.
 - Scripts. Every script file is deferred (run in order once the page is parsed, not
-  before its first paint). pydata-sphinx-theme loads FontAwesome's whole JavaScript (1.4 MB) on every
+  before its first paint), except on the search page. pydata-sphinx-theme loads FontAwesome's whole JavaScript (1.4 MB) on every
   page, "so that users can add custom icons"; its stylesheet already draws every icon
   the theme uses with FontAwesome's web fonts, so the script is dropped. Those fonts
   (275 KB for a page with a GitHub link and an admonition) are cut down to the icons the
@@ -165,16 +165,23 @@ def description(doctree: nodes.document | None, fallback: str) -> str:
 
 def defer_scripts(context) -> None:
     """Every script file of the page runs after the page is parsed, in order, instead of
-    holding up its first paint (inline scripts, which only set variables, run first)."""
+    holding up its first paint (inline scripts, which only set variables, run first).
+    Not on the search page, whose inline script calls doctools.js at once."""
+    deferred = []
     for js in context.get("script_files", []):
-        attributes = getattr(js, "attributes", None)
-        if getattr(js, "filename", None) and attributes is not None \
-                and "async" not in attributes and "type" not in attributes:
-            attributes.setdefault("defer", "defer")
+        attributes = dict(getattr(js, "attributes", None) or {})
+        if getattr(js, "filename", None) and not attributes.get("body") \
+                and "async" not in attributes \
+                and attributes.get("type", "text/javascript") == "text/javascript":
+            js = type(js)(js.filename, priority=js.priority,
+                          **{**attributes, "defer": "defer"})
+        deferred.append(js)
+    context["script_files"] = deferred
 
 
 def update_page(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    defer_scripts(context)
+    if pagename != "search":
+        defer_scripts(context)
     if "body" in context:
         context["body"] = _sized_images(app, context["body"])
     title = re.sub(r"<[^>]+>", "", context.get("title") or "")
@@ -271,6 +278,7 @@ def setup(app: Sphinx) -> dict:
     # after the theme's stylesheet, so its faces replace FontAwesome's whole ones
     app.add_css_file("icons/icons.css", priority=900)
     app.connect("doctree-resolved", light_images)
-    app.connect("html-page-context", update_page)
+    # after the handlers that add a page's scripts (site_assets: live-code options)
+    app.connect("html-page-context", update_page, priority=900)
     app.connect("build-finished", drop_unused_scripts)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
