@@ -159,9 +159,21 @@ def _katex_dist(app: Sphinx) -> Path:
     return dist
 
 
+# Sphinx's markup around a formula, as pydata-sphinx-theme lays it out (a flex row, the
+# equation number first, made for MathJax): a displayed formula fills the row, centred,
+# and scrolls sideways on a narrow screen rather than being cut; an inline one flows in
+# its line like text.
+SPHINX_MATH_CSS = """
+div.math > .katex-display{flex-grow:1;min-width:0;margin:.5em 0;overflow-x:auto;
+overflow-y:hidden;padding:.2em 0}
+span.math{display:inline;overflow:visible}
+"""
+
+
 def stylesheet(dist: Path) -> str:
     """KaTeX's stylesheet with WOFF2 fonts only (every browser that runs the site reads
-    them) and ``font-display: swap`` for the rare faces not preloaded."""
+    them) and ``font-display: swap`` for the rare faces not preloaded, then the layout of
+    Sphinx's formula markup."""
     css = (dist / "katex.min.css").read_text(encoding="utf-8")
     out, rest = [], css
     while "@font-face{" in rest:
@@ -171,7 +183,7 @@ def stylesheet(dist: Path) -> str:
         woff2 = [s for s in src[4:].split(",") if "woff2" in s]
         out.append(head + "@font-face{" + body.replace(src, "src:" + woff2[0])
                    .replace("font-display:block", "font-display:swap") + "}")
-    return "".join(out) + rest
+    return "".join(out) + rest + SPHINX_MATH_CSS
 
 
 def copy_katex(app: Sphinx, exception: Exception | None) -> None:
