@@ -144,3 +144,20 @@ def test_the_counter_sees_every_kind_of_formula():
         "```{code-block} python", "print('$5')", "```",
     ])
     assert count_formulas(text) == 5
+
+
+def test_render_tex_gives_html_with_mathml_and_names_a_bad_formula():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from katex_math import KatexError, render_tex
+
+    inline = render_tex(r"\frac{1}{n}")
+    assert inline.startswith('<span class="katex">') and "<mfrac>" in inline
+    assert 'aria-hidden="true"' in inline  # the drawn formula; screen readers get MathML
+    shown = render_tex(r"\begin{aligned} a &= b \\ c &= d \end{aligned}", display=True)
+    assert shown.startswith('<span class="katex-display">') and "<mtable" in shown
+    with pytest.raises(KatexError, match="Undefined control sequence"):
+        render_tex(r"\nosuchmacro{x}")
+    with pytest.raises(TypeError, match="tex must be a str"):
+        render_tex(3)
