@@ -65,6 +65,10 @@ def test_no_layout_shift_from_the_live_code_control(doc, open_page):
     by_control = [s for s in shifts
                   if any("live-code" in source for source in s["sources"])]
     assert not by_control, f"{doc}: layout shifts caused by Live code: {by_control}"
+    # typeset maths is text: none of it in the tab order (MathJax made each a tab stop)
+    assert page.locator(".katex").count() > 0, f"{doc}: no typeset maths"
+    focusable = page.locator(".katex a, .katex button, .katex input, .katex [tabindex]")
+    assert focusable.count() == 0, f"{doc}: {focusable.count()} tab stops in formulas"
     total = sum(s["value"] for s in shifts)
     assert total <= 0.05, f"{doc}: cumulative layout shift {total:.3f} at 412 px: {shifts}"
     assert not log.problems(), "\n".join(log.problems())
