@@ -16,6 +16,11 @@
   site uses (``_static/icons/``, WOFF; a later ``@font-face`` of the same family wins). It also loads
   Sphinx's search index and tools on every page for an inline search the book does not
   turn on; they stay on the search page, which uses them.
+- Styles. pydata-sphinx-theme's stylesheet (388 KB, all of Bootstrap and every
+  FontAwesome class) is cut to the rules whose class and id names occur in some page or
+  script of the site (about a quarter of it); a rule naming a class that nothing on the
+  site has cannot match. Names inside ``:not()``, ``:is()`` and the like are not
+  judged, so such rules stay.
 - A ``<meta name="description">`` for every page: the start of its first paragraph.
 """
 
@@ -258,6 +263,94 @@ def subset_icon_fonts(app: Sphinx, outdir: Path) -> None:
         + "\n".join(faces) + "\n", encoding="utf-8")
 
 
+# --- the theme's stylesheet, cut to the rules that can match ------------------------------
+
+THEME_CSS = "_static/styles/pydata-sphinx-theme.css"
+FUNCTIONAL = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
+CLASS_OR_ID = re.compile(r"[.#](-?[_a-zA-Z][\w-]*)")
+WORD = re.compile(r"[\w-]+")
+COMMENT = re.compile(r"/\*.*?\*/", re.S)
+GROUPS = ("@media", "@supports", "@layer", "@container")
+
+
+def _blocks(css: str):
+    """(prelude, body) of each top-level statement of a stylesheet; body is None for a
+    statement without a block (``@import ...;``)."""
+    i, n = 0, len(css)
+    while i < n:
+        j = css.find("{", i)
+        if j < 0:
+            if css[i:].strip():
+                yield css[i:].strip(), None
+            return
+        semi = css.find(";", i, j)
+        if semi >= 0 and css[i:semi].lstrip().startswith("@"):
+            yield css[i:semi + 1].strip(), None
+            i = semi + 1
+            continue
+        depth, k = 1, j + 1
+        while depth and k < n:
+            if css[k] == "{":
+                depth += 1
+            elif css[k] == "}":
+                depth -= 1
+            elif css[k] in "\"'":
+                k = css.index(css[k], k + 1)
+            k += 1
+        yield css[i:j].strip(), css[j + 1:k - 1]
+        i = k
+
+
+def _selectors(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in prelude:
+        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in parts + [current] if p.strip()]
+
+
+def trim_css(css: str, names: set[str]) -> str:
+    """The rules of ``css`` that can match, given every class and id name in use."""
+    out = []
+    for prelude, body in _blocks(COMMENT.sub("", css)):
+        if body is None:
+            out.append(prelude)
+        elif prelude.startswith(GROUPS):
+            inner = trim_css(body, names)
+            if inner:
+                out.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            out.append(f"{prelude}{{{body}}}")
+        else:
+            keep = [s for s in _selectors(prelude) if "\\" in s or all(
+                name in names for name in CLASS_OR_ID.findall(FUNCTIONAL.sub("", s)))]
+            if keep:
+                out.append(f"{','.join(keep)}{{{body}}}")
+    return "".join(out)
+
+
+def trim_theme_css(outdir: Path) -> None:
+    path = outdir / THEME_CSS
+    full = path.with_name(path.stem + ".full.css")
+    if not path.exists():
+        return
+    source = path.read_text(encoding="utf-8")
+    if not full.exists() or (not source.startswith("/* trimmed */")
+                             and full.read_text(encoding="utf-8") != source):
+        full.write_text(source, encoding="utf-8")  # the theme's, as Sphinx copied it
+    names = set()
+    for file in [*outdir.rglob("*.html"), *outdir.rglob("*.js")]:
+        if file.name != "fontawesome.js":
+            names |= set(WORD.findall(file.read_text(encoding="utf-8", errors="replace")))
+    trimmed = "/* trimmed */" + trim_css(full.read_text(encoding="utf-8"), names)
+    if trimmed != source:
+        path.write_text(trimmed, encoding="utf-8")
+
+
 # --- scripts no page uses ----------------------------------------------------------------
 
 def drop_unused_scripts(app: Sphinx, exception: Exception | None) -> None:
@@ -265,6 +358,7 @@ def drop_unused_scripts(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     subset_icon_fonts(app, outdir)
+    trim_theme_css(outdir)
     for page in outdir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         new = UNUSED_SCRIPTS.sub("", text)
