@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -36,6 +37,9 @@ KATEX_DIR = "_static/katex"
 PRELOAD_FONTS = ("KaTeX_Main-Regular.woff2", "KaTeX_Math-Italic.woff2")
 
 logger = logging.getLogger(__name__)
+# amsmath's numbered environments. Sphinx numbers only labelled formulas (as MathJax did
+# here, with its numbering off), so these are typeset unnumbered, like their starred forms.
+NUMBERED_ENV = re.compile(r"\\(begin|end)\{(equation|align|alignat|gather|multline)\}")
 
 
 class KatexError(ValueError):
@@ -140,7 +144,9 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
     tex = node.astext()
-    if not node.get("nowrap"):
+    if node.get("nowrap"):
+        tex = NUMBERED_ENV.sub(r"\\\1{\2*}", tex)
+    else:
         parts = [p for p in tex.split("\n\n") if p.strip()]
         if len(parts) > 1:
             tex = "\\begin{aligned}" + "\\\\".join(
