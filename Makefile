@@ -5,14 +5,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# node_modules holds the site's browser code (thebe, MathJax) and axe-core for the tests
+# node_modules holds the site's browser code (thebe), KaTeX (maths typeset at build time),
+# and axe-core and Lighthouse for the tests and benchmarks
 NPM_STAMP := node_modules/.installed
 HTML   := _build/html
 # Strict: warnings are errors, every cross-reference must resolve.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help book pdf test test-unit notebooks chromium poppler serve bench lock clean
+.PHONY: help book pdf test test-unit notebooks chromium poppler serve bench bench-pages lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -75,6 +76,9 @@ bench: $(STAMP) $(NPM_STAMP)  ## build-time budgets and the training-loop overhe
 	@# both run; the target fails if either misses a goal
 	$(PY) benchmarks/bench_training.py; status=$$?; \
 	$(PY) benchmarks/bench_build.py && exit $$status
+
+bench-pages: book chromium  ## Lighthouse scores of every chapter page, phone and desktop
+	$(PY) benchmarks/bench_lighthouse.py
 
 lock:  ## re-resolve constraints.txt from requirements.txt (needs the package index)
 	rm -rf /tmp/dlbook-lock && $(PYTHON) -m venv /tmp/dlbook-lock

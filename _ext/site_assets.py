@@ -1,4 +1,4 @@
-"""Serve the site's browser code from the site itself: thebe (live code) and MathJax.
+"""Serve the site's browser code from the site itself: thebe (live code).
 
 Readers' browsers run no code from a third-party URL. The pinned npm packages
 (``package.json``; ``make book`` runs ``npm ci``) are copied into the built site:
@@ -6,12 +6,14 @@ Readers' browsers run no code from a third-party URL. The pinned npm packages
 - ``node_modules/thebe/lib`` into ``_thebe/``, loaded on demand by
   ``_static/live-code.js`` when a reader starts live code. It is not under a ``_static``
   folder because Jupyter Book links every ``.js`` and ``.css`` found there into every page.
-- MathJax 3 into ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there).
+(The maths is typeset when the site is built: ``_ext/katex_math.py``.)
 
 sphinx-thebe's loader, which fetches thebe 0.8 from unpkg.com and starts it without a
 kernel, is dropped from every page. Instead each notebook page carries its live-code
 options as JSON: the Binder repository, branch and BinderHub from ``_config.yml``, the
 kernel, and the notebook path, so that the kernel's working folder is the chapter's own.
+Its "Live code" button and status line are part of the page as built, under the title,
+so nothing moves when the page's scripts run.
 """
 
 from __future__ import annotations
@@ -19,25 +21,24 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 import shutil
+from html import escape
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 THEBE_DIR = "_thebe"
-MATHJAX_DIR = "_static/mathjax"
-
-# What a page needs from MathJax's es5 build: the TeX-to-HTML component and what it loads
-# lazily (TeX extensions, fonts, the menu and its accessibility tools).
-MATHJAX_FILES = ["tex-chtml.js", "a11y", "adaptors", "input/tex", "output/chtml",
-                 "sre", "ui"]
+LIVE_CODE_TEXT = "Live code: run this page's cells here"
+# the end of a page's first heading, after which the Live code button goes
+FIRST_H1_END = re.compile(r"</h1>")
 
 # thebe's bundle has three third-party URLs, all on code paths the book does not take:
-# MathJax 2 for LaTeX outputs of live cells (live-code.js turns it off, as the site serves
-# MathJax 3), and require.js plus a CDN for third-party Jupyter widgets (the book has
-# none). They are pointed at a folder the site does not have, so even those paths fail
-# instead of running code from elsewhere. Each must be found exactly as listed: a new
+# MathJax 2 for LaTeX outputs of live cells (live-code.js turns it off), and require.js
+# plus a CDN for third-party Jupyter widgets (the book has none). They are pointed at a
+# folder the site does not have, so even those paths fail instead of running code from
+# elsewhere. Each must be found exactly as listed: a new
 # thebe release has to be looked at again.
 THEBE_CDN_URLS = {
     '"https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.5/MathJax.js"': ('""', 2),
@@ -63,15 +64,6 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
-def _copy_tree(src: Path, dst: Path) -> None:
-    if src.is_file():
-        _copy_if_changed(src, dst)
-        return
-    for path in src.rglob("*"):
-        if path.is_file():
-            _copy_if_changed(path, dst / path.relative_to(src))
-
-
 def copy_thebe(app: Sphinx, outdir: Path) -> None:
     lib = _node_package(app, "thebe") / "lib"
     target = outdir / THEBE_DIR
@@ -93,18 +85,11 @@ def copy_thebe(app: Sphinx, outdir: Path) -> None:
             _copy_if_changed(path, target / path.name)
 
 
-def copy_mathjax(app: Sphinx, outdir: Path) -> None:
-    es5 = _node_package(app, "mathjax") / "es5"
-    for name in MATHJAX_FILES:
-        _copy_tree(es5 / name, outdir / MATHJAX_DIR / name)
-
-
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
     copy_thebe(app, outdir)
-    copy_mathjax(app, outdir)
 
 
 def _is_sphinx_thebe_loader(js) -> bool:
@@ -140,11 +125,24 @@ def page_options(app: Sphinx, pagename: str) -> dict | None:
     }
 
 
+def live_code_markup() -> str:
+    """The Live code button and its status line (live-code.js makes them work)."""
+    return (f'\n<p class="live-code"><button type="button" class="thebe-launch-button '
+            f'live-code-button" aria-describedby="live-code-status">'
+            f"{escape(LIVE_CODE_TEXT)}</button>"
+            ' <span class="live-code-status" id="live-code-status" role="status" '
+            'aria-live="polite"></span></p>\n')
+
+
 def update_page(app: Sphinx, pagename, templatename, context, doctree) -> None:
     options = page_options(app, pagename)
     if options is not None:
         app.add_js_file(None, body=json.dumps(options), type="application/json",
                         id="live-code-options")
+        body = context.get("body", "")
+        if 'class="cell_input' in body and FIRST_H1_END.search(body):
+            context["body"] = FIRST_H1_END.sub("</h1>" + live_code_markup(), body,
+                                               count=1)
     context["script_files"] = [js for js in context.get("script_files", [])
                                if not _is_sphinx_thebe_loader(js)]
 

@@ -3,14 +3,13 @@
  *
  * Uses thebe 0.9, served by this site from `_thebe/` (see `_ext/site_assets.py`), and
  * the page's options (`<script id="live-code-options">`: Binder repository, branch and
- * kernel, all from `_config.yml`). A "Live code" button under the title, or "Live Code" in
+ * kernel, all from `_config.yml`). The "Live code" button under the title, or "Live Code" in
  * the launch menu (which calls `initThebe`), turns the code cells into editors with run
  * buttons and asks Binder for a kernel whose working folder is the chapter's folder.
  */
 (function () {
   "use strict";
 
-  const BUTTON_TEXT = "Live code: run this page's cells here";
   const READY_TEXT = "Kernel ready: edit a cell, then run it (Shift+Enter)";
   const RELOAD_TEXT = "Reload the page to try again.";
   let started = null;
@@ -31,37 +30,26 @@
   }
 
   /**
-   * The button under the title, with a status line after it. sphinx-book-theme's launch
-   * menu ("Live Code") reuses it, or inserts an empty one that is filled in here.
+   * The button under the title and its status line, part of the page as built (see
+   * `_ext/site_assets.py`). sphinx-book-theme's launch menu ("Live Code") calls
+   * `initThebe` too.
    */
   function launchButton() {
-    const title = document.querySelector("article section h1");
-    if (!title) return null;
-    let button = title.nextElementSibling;
-    if (!button || !button.classList.contains("thebe-launch-button")) {
-      button = document.createElement("button");
-      title.insertAdjacentElement("afterend", button);
-    }
-    if (!button.classList.contains("live-code-button")) {
-      button.type = "button";
-      button.classList.add("thebe-launch-button", "live-code-button");
-      button.textContent = BUTTON_TEXT;
-      button.addEventListener("click", () => window.initThebe());
-      const status = document.createElement("span");
-      status.className = "live-code-status";
-      status.setAttribute("role", "status");
-      button.insertAdjacentElement("afterend", status);
-    }
-    return button;
+    return document.querySelector("button.live-code-button");
   }
 
+  /**
+   * Say what live code is doing, in the status line (a polite live region, so screen
+   * readers announce it) and on the button. The button stays focusable while live code
+   * starts (aria-disabled, not disabled), so keyboard focus does not fall to the page.
+   */
   function setStatus(text, state) {
     const button = launchButton();
     const status = document.querySelector(".live-code-status");
     if (status) status.textContent = text;
     if (button) {
       button.dataset.state = state;
-      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
     }
   }
 
@@ -135,7 +123,7 @@
       predefinedOutput: true,
       mountStatusWidget: false,
       mountActivateWidget: false,
-      // thebe typesets LaTeX outputs with MathJax 2; the site serves MathJax 3 only.
+      // thebe would typeset LaTeX outputs with MathJax 2 from a CDN; the site has none.
       mathjaxUrl: "",
       codeMirrorConfig: { mode: "python", theme: "default" },
     });
@@ -154,7 +142,15 @@
     return started;
   };
 
-  document.addEventListener("DOMContentLoaded", () => {
-    if (pageOptions() && codeCells().length) launchButton();
-  });
+  function connect() {
+    const button = launchButton();
+    if (button && pageOptions()) button.addEventListener("click", () => window.initThebe());
+  }
+
+  // the script is deferred: the page's markup is there when it runs
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", connect);
+  } else {
+    connect();
+  }
 })();

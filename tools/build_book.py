@@ -80,10 +80,12 @@ EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt):")
 LOCK = Path("_build") / ".build.lock"
 TIMEOUT = re.compile(r"CellTimeoutError: (A cell timed out .*)$")
 # What the chapters run besides their own cells, relative to the book root: the
-# package they import and the pinned environment. jupyter-cache matches a chapter by
+# package they import, the pinned environment and the matplotlib settings of the folder
+# they run in (book/matplotlibrc: figure resolution). jupyter-cache matches a chapter by
 # its cells alone, so when any of these changes, every output in the cache may be out
 # of date: the cache starts afresh and every chapter executes again.
-DEPENDENCIES = ("code", "pyproject.toml", "requirements.txt", "constraints.txt")
+DEPENDENCIES = ("code", "pyproject.toml", "requirements.txt", "constraints.txt",
+                "book/matplotlibrc")
 
 
 def _relative(path: str, root: Path) -> str:

@@ -17,14 +17,9 @@ PAGES = toc_documents() + ["genindex", "search"]
 
 
 def _settle(page) -> None:
-    """Wait until MathJax has typeset the page and its fonts and images are in."""
+    """Wait until the page's fonts and images are in (its maths is typeset already)."""
     page.wait_for_load_state("networkidle", timeout=30_000)
-    page.evaluate("""async () => {
-        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-            await MathJax.startup.promise;
-        }
-        await document.fonts.ready;
-    }""")
+    page.evaluate("async () => { await document.fonts.ready; }")
 
 
 def _axe_violations(page) -> list[str]:

@@ -17,19 +17,8 @@ CDN = re.compile(r"\b(unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com"
                  r"|esm\.sh|cdn\.skypack\.dev|cdn\.mathjax\.org|polyfill\.io"
                  r"|stackpath\.bootstrapcdn\.com|rawgit)")
 
-# MathJax's speech-rule engine names jsdelivr as the fallback for Internet Explorer and
-# Node.js only; in a browser it reads its maps from the site (loader path
-# "[mathjax]/sre/mathmaps"), which the browser suite confirms by refusing every request
-# that leaves 127.0.0.1. These exact strings, in these files, are the only exceptions.
-ALLOWED = {
-    "_static/mathjax/tex-chtml.js": {
-        "https://cdn.jsdelivr.net/npm/sre-mathmaps-ie@",
-        "https://cdn.jsdelivr.net/npm/speech-rule-engine@",
-        "https://cdn.jsdelivr.net/npm/wicked-good-xpath@1.3.0/dist/wgxpath.install.js",
-    },
-}
-ALLOWED["_static/mathjax/a11y/sre.js"] = ALLOWED["_static/mathjax/tex-chtml.js"]
-ALLOWED["_static/mathjax/ui/menu.js"] = ALLOWED["_static/mathjax/tex-chtml.js"]
+# Exact third-party strings allowed in these shipped files (none at present).
+ALLOWED: dict[str, set[str]] = {}
 
 
 class _Tags(HTMLParser):
@@ -96,10 +85,9 @@ def test_shipped_code_names_no_cdn(site_dir):
     assert not problems, "\n".join(problems)
 
 
-def test_the_site_serves_thebe_and_mathjax_itself(site_dir):
+def test_the_site_serves_thebe_itself(site_dir):
     assert (SITE / "_thebe" / "index.js").exists(), "thebe is not in the site (_thebe/)"
     assert (SITE / "_thebe" / "thebe.css").exists()
-    assert (SITE / "_static" / "mathjax" / "tex-chtml.js").exists()
     # thebe's lazily loaded chunks are all there
     index = (SITE / "_thebe" / "index.js").read_text(encoding="utf-8")
     assert len(list((SITE / "_thebe").glob("*.index.js"))) >= 100, "thebe chunks missing"
