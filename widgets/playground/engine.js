@@ -1,0 +1,185 @@
+/* The playground's network: a fully connected classifier of points in the plane,
+ * trained by mini-batch gradient descent. The maths of "Activations and
+ * hyperparameters" and "Training neural networks", in the book's notation:
+ *
+ *   x^(0) = x,   x^(i) = f(W^(i) x^(i-1) + b^(i))  for each hidden layer i,
+ *   z = W^(L) x^(L-1) + b^(L)                    (two logits, no activation),
+ *   p = softmax(z),   loss = mean over the batch of -log p_y  +  (λ/2) Σ_i ||W^(i)||²,
+ *   W ← W - η ∂loss/∂W,   b ← b - η ∂loss/∂b.
+ *
+ * It is dlbook's deep_mlp(2, num_hiddens, 2) trained with cross-entropy and plain SGD
+ * whose L2 penalty covers the weights only (not the biases); tests/test_playground_engine.py
+ * checks the loss, the gradients and one step against PyTorch. A W^(i) is stored row
+ * by row with shape (out, in), as nn.Linear stores its weight. Everything is Float64.
+ * Works as a browser script (window.dlPlaygroundEngine) and as a Node module.
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) module.exports = factory();
+  else root.dlPlaygroundEngine = factory();
+}(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  /* A seeded generator of uniform numbers in [0, 1) (mulberry32): the same seed gives
+   * the same weights and the same order of examples, in every browser. */
+  function randomGenerator(seed) {
+    let a = seed >>> 0;
+    return function () {
+      a = (a + 0x6D2B79F5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /* Each activation f with its derivative written in terms of its output x = f(z). */
+  const ACTIVATIONS = {
+    relu: { f: (z) => (z > 0 ? z : 0), df: (x) => (x > 0 ? 1 : 0) },
+    tanh: { f: Math.tanh, df: (x) => 1 - x * x },
+    sigmoid: { f: (z) => 1 / (1 + Math.exp(-z)), df: (x) => x * (1 - x) },
+    linear: { f: (z) => z, df: () => 1 },
+  };
+
+  /* A fresh network 2 -> numHiddens -> 2. Like nn.Linear, every weight and bias of a
+   * layer with n_in inputs is drawn uniformly from [-1/√n_in, 1/√n_in]. */
+  function createNetwork(numHiddens, activation, seed) {
+    if (!(activation in ACTIVATIONS)) {
+      throw new Error(`activation must be one of ${Object.keys(ACTIVATIONS)}, got ${activation}`);
+    }
+    const sizes = [2, ...numHiddens, 2];
+    const random = randomGenerator(seed);
+    const W = [], b = [];
+    for (let i = 1; i < sizes.length; i++) {
+      const bound = 1 / Math.sqrt(sizes[i - 1]);
+      const draw = () => (2 * random() - 1) * bound;
+      W.push(Float64Array.from({ length: sizes[i] * sizes[i - 1] }, draw));
+      b.push(Float64Array.from({ length: sizes[i] }, draw));
+    }
+    return { sizes, activation, W, b };
+  }
+
+  /* The forward pass on n points X (n x 2, row by row). Returns every layer's output
+   * xs[0] = X, xs[1], ..., and the logits last: xs[i] has shape (n, sizes[i]). */
+  function forward(net, X, n) {
+    const { sizes, W, b } = net;
+    const f = ACTIVATIONS[net.activation].f;
+    const xs = [X];
+    for (let i = 1; i < sizes.length; i++) {
+      const nIn = sizes[i - 1], nOut = sizes[i], Wi = W[i - 1], bi = b[i - 1];
+      const prev = xs[i - 1], out = new Float64Array(n * nOut);
+      const last = i === sizes.length - 1;
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < nOut; j++) {
+          let z = bi[j];
+          for (let k = 0; k < nIn; k++) z += Wi[j * nIn + k] * prev[r * nIn + k];
+          out[r * nOut + j] = last ? z : f(z);
+        }
+      }
+      xs.push(out);
+    }
+    return xs;
+  }
+
+  /* p(class 1 | x) = softmax(z)_1 = σ(z_1 - z_0), for each of n points. */
+  function probabilities(net, X, n) {
+    const z = forward(net, X, n).at(-1);
+    return Float64Array.from({ length: n }, (_, r) => 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1])));
+  }
+
+  /* Cross-entropy of the logits z (n x 2) against labels y, averaged: mean -log p_y. */
+  function crossEntropy(z, y, n) {
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const z0 = z[2 * r], z1 = z[2 * r + 1], m = Math.max(z0, z1);
+      const logSum = m + Math.log(Math.exp(z0 - m) + Math.exp(z1 - m));
+      total += logSum - (y[r] === 1 ? z1 : z0);
+    }
+    return total / n;
+  }
+
+  function penalty(net, l2) {
+    let sum = 0;
+    for (const Wi of net.W) for (const w of Wi) sum += w * w;
+    return 0.5 * l2 * sum;
+  }
+
+  /* The loss on the batch (X, y) of n points and its gradients, by backpropagation:
+   *   δ^(L) = (p - onehot(y)) / n,   ∂loss/∂W^(i) = δ^(i) x^(i-1)ᵀ + λ W^(i),
+   *   ∂loss/∂b^(i) = Σ_rows δ^(i),   δ^(i-1) = (δ^(i) W^(i)) ⊙ f'(x^(i-1)). */
+  function lossAndGradients(net, X, y, n, l2) {
+    const { sizes, W } = net;
+    const df = ACTIVATIONS[net.activation].df;
+    const xs = forward(net, X, n);
+    const L = sizes.length - 1;
+    const z = xs[L];
+    const loss = crossEntropy(z, y, n) + penalty(net, l2);
+    let delta = new Float64Array(n * 2);
+    for (let r = 0; r < n; r++) {
+      const p1 = 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1]));
+      delta[2 * r] = (1 - p1 - (y[r] === 0 ? 1 : 0)) / n;
+      delta[2 * r + 1] = (p1 - (y[r] === 1 ? 1 : 0)) / n;
+    }
+    const gW = new Array(L), gb = new Array(L);
+    for (let i = L; i >= 1; i--) {
+      const nIn = sizes[i - 1], nOut = sizes[i], Wi = W[i - 1], prev = xs[i - 1];
+      const gWi = Float64Array.from(Wi, (w) => l2 * w), gbi = new Float64Array(nOut);
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < nOut; j++) {
+          const d = delta[r * nOut + j];
+          gbi[j] += d;
+          for (let k = 0; k < nIn; k++) gWi[j * nIn + k] += d * prev[r * nIn + k];
+        }
+      }
+      gW[i - 1] = gWi;
+      gb[i - 1] = gbi;
+      if (i > 1) {  // δ for the layer below; the input layer needs none
+        const below = new Float64Array(n * nIn);
+        for (let r = 0; r < n; r++) {
+          for (let k = 0; k < nIn; k++) {
+            let s = 0;
+            for (let j = 0; j < nOut; j++) s += delta[r * nOut + j] * Wi[j * nIn + k];
+            below[r * nIn + k] = s * df(prev[r * nIn + k]);
+          }
+        }
+        delta = below;
+      }
+    }
+    return { loss, gW, gb };
+  }
+
+  /* One step of gradient descent, in place: θ ← θ - η ∂loss/∂θ. */
+  function sgdStep(net, grads, lr) {
+    net.W.forEach((Wi, i) => Wi.forEach((w, k) => { Wi[k] = w - lr * grads.gW[i][k]; }));
+    net.b.forEach((bi, i) => bi.forEach((v, k) => { bi[k] = v - lr * grads.gb[i][k]; }));
+  }
+
+  /* The loss (cross-entropy plus the penalty) on all n points, without gradients. */
+  function loss(net, X, y, n, l2) {
+    return crossEntropy(forward(net, X, n).at(-1), y, n) + penalty(net, l2);
+  }
+
+  /* One epoch: the training points (Xtrain, ytrain) in an order drawn from `random`,
+   * cut into batches of batchSize (the last may be smaller), one step per batch. */
+  function trainEpoch(net, Xtrain, ytrain, n, { lr, batchSize, l2, random }) {
+    const order = Array.from({ length: n }, (_, r) => r);
+    for (let r = n - 1; r > 0; r--) {  // Fisher-Yates shuffle
+      const s = Math.floor(random() * (r + 1));
+      [order[r], order[s]] = [order[s], order[r]];
+    }
+    for (let start = 0; start < n; start += batchSize) {
+      const rows = order.slice(start, start + batchSize), m = rows.length;
+      const X = new Float64Array(2 * m), y = new Int32Array(m);
+      rows.forEach((row, r) => {
+        X[2 * r] = Xtrain[2 * row];
+        X[2 * r + 1] = Xtrain[2 * row + 1];
+        y[r] = ytrain[row];
+      });
+      sgdStep(net, lossAndGradients(net, X, y, m, l2), lr);
+    }
+  }
+
+  return {
+    ACTIVATIONS, randomGenerator, createNetwork, forward, probabilities, crossEntropy,
+    lossAndGradients, sgdStep, loss, trainEpoch,
+  };
+}));
