@@ -82,8 +82,9 @@
 
   /* p(class 1 | x) = softmax(z)_1 = σ(z_1 - z_0), for each of n points. */
   function probabilities(net, X, n) {
-    const z = forward(net, X, n).at(-1);
-    return Float64Array.from({ length: n }, (_, r) => 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1])));
+    const z = forward(net, X, n).at(-1), p = new Float64Array(n);
+    for (let r = 0; r < n; r++) p[r] = 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1]));
+    return p;
   }
 
   /* Cross-entropy of the logits z (n x 2) against labels y, averaged: mean -log p_y. */
@@ -122,7 +123,8 @@
     const gW = new Array(L), gb = new Array(L);
     for (let i = L; i >= 1; i--) {
       const nIn = sizes[i - 1], nOut = sizes[i], Wi = W[i - 1], prev = xs[i - 1];
-      const gWi = Float64Array.from(Wi, (w) => l2 * w), gbi = new Float64Array(nOut);
+      const gWi = new Float64Array(Wi.length), gbi = new Float64Array(nOut);
+      for (let k = 0; k < Wi.length; k++) gWi[k] = l2 * Wi[k];
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < nOut; j++) {
           const d = delta[r * nOut + j];
@@ -149,8 +151,11 @@
 
   /* One step of gradient descent, in place: θ ← θ - η ∂loss/∂θ. */
   function sgdStep(net, grads, lr) {
-    net.W.forEach((Wi, i) => Wi.forEach((w, k) => { Wi[k] = w - lr * grads.gW[i][k]; }));
-    net.b.forEach((bi, i) => bi.forEach((v, k) => { bi[k] = v - lr * grads.gb[i][k]; }));
+    for (let i = 0; i < net.W.length; i++) {
+      const Wi = net.W[i], gWi = grads.gW[i], bi = net.b[i], gbi = grads.gb[i];
+      for (let k = 0; k < Wi.length; k++) Wi[k] -= lr * gWi[k];
+      for (let k = 0; k < bi.length; k++) bi[k] -= lr * gbi[k];
+    }
   }
 
   /* The loss (cross-entropy plus the penalty) on all n points, without gradients. */
