@@ -32,11 +32,38 @@
     };
   }
 
+  /* e^x from + - * / only, which every browser computes to the same bit; Math.exp and
+   * Math.tanh may differ in the last bit between browsers, and a long run amplifies
+   * that. x = k ln 2 + r with |r| <= ln(2)/2, e^r by its Taylor series to r^13
+   * (relative error below 1e-15), times 2^k built from its bits. */
+  const LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10;
+  const TAYLOR = Array.from({ length: 14 }, (_, i) => {
+    let f = 1;
+    for (let j = 2; j <= i; j++) f *= j;
+    return 1 / f;
+  });
+  const bits = new DataView(new ArrayBuffer(8));
+  function powerOfTwo(k) {  // 2^k for -1022 <= k <= 1023
+    bits.setUint32(0, (k + 1023) << 20);
+    bits.setUint32(4, 0);
+    return bits.getFloat64(0);
+  }
+  function exp(x) {
+    if (Number.isNaN(x)) return NaN;
+    if (x > 709.78) return Infinity;
+    if (x < -745) return 0;
+    const k = Math.round(x / Math.LN2), r = (x - k * LN2_HI) - k * LN2_LO;
+    let p = TAYLOR[13];
+    for (let i = 12; i >= 0; i--) p = p * r + TAYLOR[i];
+    if (k > 1023) return p * 2 * powerOfTwo(k - 1);
+    return k < -1000 ? p * powerOfTwo(k + 100) * powerOfTwo(-100) : p * powerOfTwo(k);
+  }
+
   /* Each activation f with its derivative written in terms of its output x = f(z). */
   const ACTIVATIONS = {
     relu: { f: (z) => (z > 0 ? z : 0), df: (x) => (x > 0 ? 1 : 0) },
-    tanh: { f: Math.tanh, df: (x) => 1 - x * x },
-    sigmoid: { f: (z) => 1 / (1 + Math.exp(-z)), df: (x) => x * (1 - x) },
+    tanh: { f: (z) => (z < 0 ? -1 : 1) * (1 - 2 / (exp(2 * Math.abs(z)) + 1)), df: (x) => 1 - x * x },
+    sigmoid: { f: (z) => 1 / (1 + exp(-z)), df: (x) => x * (1 - x) },
     linear: { f: (z) => z, df: () => 1 },
   };
 
@@ -83,7 +110,7 @@
   /* p(class 1 | x) = softmax(z)_1 = σ(z_1 - z_0), for each of n points. */
   function probabilities(net, X, n) {
     const z = forward(net, X, n).at(-1), p = new Float64Array(n);
-    for (let r = 0; r < n; r++) p[r] = 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1]));
+    for (let r = 0; r < n; r++) p[r] = 1 / (1 + exp(z[2 * r] - z[2 * r + 1]));
     return p;
   }
 
@@ -92,7 +119,7 @@
     let total = 0;
     for (let r = 0; r < n; r++) {
       const z0 = z[2 * r], z1 = z[2 * r + 1], m = Math.max(z0, z1);
-      const logSum = m + Math.log(Math.exp(z0 - m) + Math.exp(z1 - m));
+      const logSum = m + Math.log(exp(z0 - m) + exp(z1 - m));
       total += logSum - (y[r] === 1 ? z1 : z0);
     }
     return total / n;
@@ -116,7 +143,7 @@
     const loss = crossEntropy(z, y, n) + penalty(net, l2);
     let delta = new Float64Array(n * 2);
     for (let r = 0; r < n; r++) {
-      const p1 = 1 / (1 + Math.exp(z[2 * r] - z[2 * r + 1]));
+      const p1 = 1 / (1 + exp(z[2 * r] - z[2 * r + 1]));
       delta[2 * r] = (1 - p1 - (y[r] === 0 ? 1 : 0)) / n;
       delta[2 * r + 1] = (p1 - (y[r] === 1 ? 1 : 0)) / n;
     }
@@ -184,7 +211,7 @@
   }
 
   return {
-    ACTIVATIONS, randomGenerator, createNetwork, forward, probabilities, crossEntropy,
+    ACTIVATIONS, exp, randomGenerator, createNetwork, forward, probabilities, crossEntropy,
     lossAndGradients, sgdStep, loss, trainEpoch,
   };
 }));

@@ -128,7 +128,10 @@
       widths.replaceChildren(...settings.hidden.map((w, i) => {
         const input = element("input", { id: `${id}-w${i}`, type: "number", min: "1", max: "8", step: "1", inputmode: "numeric" });
         input.value = w;
-        input.addEventListener("change", () => { settings.hidden[i] = clampInt(input, 1, 8); restart(); });
+        input.addEventListener("change", () => {
+          const width = clampInt(input, 1, 8);
+          if (width !== settings.hidden[i]) { settings.hidden[i] = width; restart(); }
+        });
         return labelled(input.id, `Units in layer ${i + 1}`, input);
       }));
     }
@@ -345,13 +348,20 @@
       ratioOut.textContent = `${Math.round(100 * ratio.value)}%`;
       batchOut.textContent = batch.value;
     };
-    const on = (control, event, update) => control.addEventListener(event, () => { update(); outputs(); restart(); });
+    // a control that fires again without a new value (a change event on blur) keeps the run
+    const on = (control, event, update) => control.addEventListener(event, () => {
+      const before = JSON.stringify(settings);
+      update();
+      outputs();
+      if (JSON.stringify(settings) !== before) restart();
+    });
     on(dataset, "change", () => { settings.dataset = dataset.value; });
     on(noise, "input", () => { settings.noise = Number(noise.value); });
     on(ratio, "input", () => { settings.ratio = Number(ratio.value); });
-    on(showTest, "change", () => { settings.showTest = showTest.checked; });
+    showTest.addEventListener("change", () => { settings.showTest = showTest.checked; draw(); });
     on(layers, "change", () => {
       const count = clampInt(layers, 0, 4);
+      if (count === settings.hidden.length) return;
       settings.hidden = Array.from({ length: count }, (_, i) => settings.hidden[i] || 4);
       buildWidthInputs();
     });
@@ -374,6 +384,7 @@
       get playing() { return playing; },
       get diverged() { return run.diverged; },
       history: () => ({ train: run.train.slice(), test: run.test.slice() }),
+      probability: (x, y) => engine.probabilities(run.net, Float64Array.of(x, y), 1)[0],
       train(epochs) {  // as many presses of Step, drawn once at the end
         setPlaying(false);
         for (let e = 0; e < epochs && !run.diverged; e++) trainEpoch();
