@@ -52,9 +52,10 @@ chromium:  ## make sure Debian's Chromium, which the browser tests drive, is ins
 serve: book  ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(HTML) 8000
 
-bench: $(STAMP) $(NPM_STAMP)  ## build-time budgets and the training-loop overhead
-	@# both run; the target fails if either misses a goal
+bench: book chromium  ## build-time budgets, training-loop overhead, playground speed
+	@# all run; the target fails if any misses a goal
 	$(PY) benchmarks/bench_training.py; status=$$?; \
+	$(PY) benchmarks/bench_playground.py || status=1; \
 	$(PY) benchmarks/bench_build.py && exit $$status
 
 lock:  ## re-resolve constraints.txt from requirements.txt (needs the package index)

@@ -8,7 +8,8 @@
   "use strict";
   const engine = window.dlPlaygroundEngine, DATA = window.dlPlaygroundData;
   const DOMAIN = 1.6;         // the heat map covers [-DOMAIN, DOMAIN]² (the data fit in it)
-  const GRID = 48;            // heat-map cells per side
+  const GRID = 40;            // heat-map cells per side
+  const STEPS_PER_SECOND = 60, MAX_STEPS_PER_FRAME = 4;  // a slow frame catches up
   const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
   const L2_RATES = [0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
   const DIVERGED = 1e6;       // a loss above this (or not a number) stops the run
@@ -178,22 +179,32 @@
     }
 
     function setPlaying(on) {
+      const was = playing;
       playing = on && !run.diverged;
       play.textContent = playing ? "Pause" : "Play";
       play.setAttribute("aria-pressed", String(playing));
-      if (playing) requestAnimationFrame(frame);
-      else announce();
+      if (playing && !was) {
+        const mine = ++generation;
+        owed = 0;
+        lastFrame = null;
+        requestAnimationFrame((t) => frame(t, mine));
+      }
+      if (!playing) announce();
     }
 
-    function frame(now) {
-      if (!playing) return;
+    let owed = 0, lastFrame = null, generation = 0;
+    function frame(now, mine) {
+      if (!playing || mine !== generation) return;  // paused, or a newer Play took over
       const start = performance.now();
-      trainEpoch();
+      owed = Math.min(owed + (lastFrame === null ? 1 : ((now - lastFrame) / 1000) * STEPS_PER_SECOND),
+        MAX_STEPS_PER_FRAME);
+      lastFrame = now;
+      for (; owed >= 1 && playing; owed -= 1) trainEpoch();
       // with reduced motion the picture changes twice a second instead of every frame
       if (!reducedMotion.matches || now - lastDraw > 500 || !playing) { draw(); lastDraw = now; }
       stats.frames += 1;
       stats.frameMs += performance.now() - start;
-      if (playing) requestAnimationFrame(frame);
+      if (playing) requestAnimationFrame((t) => frame(t, mine));
     }
 
     // --- drawing -----------------------------------------------------------------------
