@@ -11,14 +11,15 @@
   The same ``div`` written as an HTML block works as well, and so does the learning-rate
   widget's ``<div class="dl-descent">`` (a code cell's HTML output, from
   ``dlbook.widgets.descent_widget``).
-- ``widgets/`` is copied into the site as ``widgets/``, and each widget's scripts and the
-  widgets' style sheet are linked only into the pages that contain that widget, found in
-  the page's HTML nodes. They are not under ``_static`` because every ``.js`` and ``.css``
-  there is linked into every page.
+- ``widgets/`` is copied into the site as ``widgets/``, and each widget's scripts and
+  the widgets' style sheet are linked only into the pages that contain that widget,
+  found in the page's HTML nodes. They are not under ``_static`` because every ``.js``
+  and ``.css`` there is linked into every page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from html import escape
 from pathlib import Path
@@ -78,8 +79,8 @@ class PlaygroundDirective(SphinxDirective):
             key = "data-" + name
             attributes[key] = "true" if name == "show-test" else str(value)
         html = " ".join(f'{k}="{escape(v, quote=True)}"' for k, v in attributes.items())
-        return [nodes.raw("", f'<div {html}><p class="dl-widget-fallback">{FALLBACK}</p>'
-                              "</div>", format="html")]
+        fallback = f'<p class="dl-widget-fallback">{FALLBACK}</p>'
+        return [nodes.raw("", f"<div {html}>{fallback}</div>", format="html")]
 
 
 def find_widgets(app: Sphinx, doctree: nodes.document) -> None:
@@ -116,17 +117,33 @@ def add_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
     context["script_files"] = [*context.get("script_files", []), *scripts]
 
 
+def _widget_files(app: Sphinx) -> list[Path]:
+    source = Path(app.confdir) / SOURCE
+    return [path for path in sorted(source.rglob("*"))
+            if path.is_file() and path.suffix in {".js", ".css"}]
+
+
 def copy_widgets(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     source, target = Path(app.confdir) / SOURCE, Path(app.outdir) / SOURCE
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and path.suffix in {".js", ".css"}:
-            dst = target / path.relative_to(source)
-            if dst.exists() and dst.read_bytes() == path.read_bytes():
-                continue
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dst)
+    for path in _widget_files(app):
+        dst = target / path.relative_to(source)
+        if dst.exists() and dst.read_bytes() == path.read_bytes():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dst)
+
+
+def outdated_pages(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Rewrite the widget pages when a widget file changed: their links carry each
+    file's checksum (``?v=``), which tells a browser to fetch the new file."""
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in _widget_files(app)))
+    previous = getattr(env, "dl_widgets_digest", None)
+    env.dl_widgets_digest = digest.hexdigest()
+    if previous in (None, env.dl_widgets_digest):
+        return []
+    return sorted(getattr(env, "dl_widget_pages", {}))
 
 
 def setup(app: Sphinx) -> dict:
@@ -135,5 +152,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-read", find_widgets)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    app.connect("env-get-outdated", outdated_pages)
     app.connect("html-page-context", add_assets)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,7 +17,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "widgets" / "playground" / "engine.js"
 TOL = 1e-6
-MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
+MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
+           "linear": nn.Identity}
 
 # Reads {net, X, y, l2, lr} as JSON on stdin; prints the engine's answers as JSON.
 RUNNER = """
@@ -44,8 +45,9 @@ def node() -> str:
 
 
 def run_engine(payload: dict) -> dict:
-    result = subprocess.run([node(), "-e", RUNNER, str(ENGINE)], input=json.dumps(payload),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run([node(), "-e", RUNNER, str(ENGINE)],
+                            input=json.dumps(payload), capture_output=True, text=True,
+                            timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -82,21 +84,25 @@ def test_engine_matches_pytorch(num_hiddens, activation, l2):
         "X": X.reshape(-1).tolist(), "y": y.tolist(), "l2": l2, "lr": lr})
 
     logits = model(X)
-    loss = F.cross_entropy(logits, y) + l2 / 2 * sum((m.weight ** 2).sum() for m in linears)
+    penalty = l2 / 2 * sum((m.weight ** 2).sum() for m in linears)
+    loss = F.cross_entropy(logits, y) + penalty
     loss.backward()
     probs = logits.softmax(dim=1)[:, 1]
     with torch.no_grad():
         torch.optim.SGD(model.parameters(), lr=lr).step()
 
     errors = {"loss": abs(answer["loss"] - loss.item()),
-              "probabilities": (torch.tensor(answer["probs"]) - probs).abs().max().item()}
+              "probabilities":
+                  (torch.tensor(answer["probs"]) - probs).abs().max().item()}
     for i, m in enumerate(linears):
-        pairs = {"dW": (answer["gW"][i], m.weight.grad), "db": (answer["gb"][i], m.bias.grad),
+        pairs = {"dW": (answer["gW"][i], m.weight.grad),
+                 "db": (answer["gb"][i], m.bias.grad),
                  "W after a step": (answer["W"][i], m.weight),
                  "b after a step": (answer["b"][i], m.bias)}
         for name, (got, want) in pairs.items():
             got = torch.tensor(got, dtype=torch.float64).reshape(want.shape)
-            errors[f"{name} of layer {i + 1}"] = (got - want.detach()).abs().max().item()
+            error = (got - want.detach()).abs().max().item()
+            errors[f"{name} of layer {i + 1}"] = error
     too_far = {name: err for name, err in errors.items() if not err < TOL}
     assert not too_far, f"engine and PyTorch differ by more than {TOL}: {too_far}"
     assert loss.item() > 0.1  # not a trivial batch: there is something to learn

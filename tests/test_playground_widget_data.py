@@ -21,7 +21,8 @@ DATA = ROOT / "widgets" / "playground" / "data.js"
 
 def widget_data() -> dict:
     text = DATA.read_text(encoding="utf-8")
-    return json.loads(text.split("window.dlPlaygroundData = ", 1)[1].rstrip().rstrip(";"))
+    literal = text.split("window.dlPlaygroundData = ", 1)[1]
+    return json.loads(literal.rstrip().rstrip(";"))
 
 
 def _decode(text: str) -> np.ndarray:
@@ -34,9 +35,10 @@ def test_widget_points_are_the_books(name, noise):
     data = widget_data()
     entry = data["datasets"][name]
     base, z = _decode(entry["base"]), _decode(entry["z"])
-    X, y = playground.make_dataset(name, data["numPoints"], noise=noise, seed=data["seed"])
-    np.testing.assert_allclose(base.astype(np.float64) + noise * z, X.numpy(), atol=1e-6,
-                               rtol=0)
+    X, y = playground.make_dataset(name, data["numPoints"], noise=noise,
+                                   seed=data["seed"])
+    np.testing.assert_allclose(base.astype(np.float64) + noise * z, X.numpy(),
+                               atol=1e-6, rtol=0)
     assert [int(c) for c in entry["y"]] == y.tolist()
 
 

@@ -21,15 +21,17 @@ def _attributes(html: str) -> dict[str, str]:
 
 
 def test_descent_widget_writes_the_surface_it_is_given(surface):
-    html = descent_widget(surface, [-0.5, 3.0], lr=0.3, num_steps=40,
-                          levels=[0.5, 1, 2], xlim=(-1, 5), ylim=(-4, 3.5))._repr_html_()
+    widget = descent_widget(surface, [-0.5, 3.0], lr=0.3, num_steps=40,
+                            levels=[0.5, 1, 2], xlim=(-1, 5), ylim=(-4, 3.5))
+    html = widget._repr_html_()
     assert html.startswith('<div class="dl-descent"')
     data = _attributes(html)
     numbers = {k: np.array([float(v) for v in data[k].split(",")])
                for k in ("hessian", "minimum", "min-loss", "start", "levels")}
     np.testing.assert_array_equal(numbers["hessian"], surface.hessian().ravel())
     np.testing.assert_array_equal(numbers["minimum"], surface.minimum())
-    assert numbers["min-loss"][0] == pytest.approx(float(surface.loss(*surface.minimum())))
+    lowest = float(surface.loss(*surface.minimum()))
+    assert numbers["min-loss"][0] == pytest.approx(lowest)
     assert data["steps"] == "40" and data["lr"] == "0.3"
     # the page's quadratic is the surface: L* + (θ-θ*)ᵀH(θ-θ*)/2 at another point
     H, star = numbers["hessian"].reshape(2, 2), numbers["minimum"]

@@ -10,9 +10,9 @@ point ``base`` plus ``noise`` times a standard normal draw ``z`` (``_pack`` in
 ``dlbook/playground.py``), and neither ``base``, ``z`` nor the order of the points
 depends on the noise. So the file holds, per data set, ``base`` and ``z`` in the order
 ``make_dataset`` returns its points (float32, base64) and the labels, and the widget
-computes ``base + noise * z``. ``tests/test_playground_widget_data.py`` checks that this
-gives ``make_dataset``'s points. The file also holds matplotlib's cividis colour map, the
-one the chapter's static figures use.
+computes ``base + noise * z``. ``tests/test_playground_widget_data.py`` checks that
+this gives ``make_dataset``'s points. The file also holds matplotlib's cividis colour
+map, the one the chapter's static figures use.
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ def descent_widget(surface: LineFit, start: Sequence[float], *, lr: float,
     """A learning-rate slider over gradient descent on ``surface``.
 
     The browser walks ``θ ← θ - η H (θ - θ*)``, which is gradient descent on the
-    quadratic ``L(θ) = L* + ½ (θ - θ*)ᵀ H (θ - θ*)`` that ``surface`` is, and draws the
-    path over the contour lines ``levels`` of ``L``.
+    quadratic ``L(θ) = L* + ½ (θ - θ*)ᵀ H (θ - θ*)`` that ``surface`` is, and draws
+    the path over the contour lines ``levels`` of ``L``.
 
     Args:
         surface: the loss; its Hessian ``H``, minimum ``θ*`` and ``L*`` go to the page.

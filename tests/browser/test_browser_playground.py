@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PLAYGROUND_PAGE = "book/activations.html"
+PLAYGROUND = "document.querySelector('.dl-playground').dlPlayground"
 DESCENT_PAGE = "book/training.html"
 LN2 = math.log(2)
 
@@ -48,7 +49,8 @@ def open_widget_page(browser, site_url):
             context.add_init_script(f"localStorage.setItem('mode', '{theme}');"
                                     f"localStorage.setItem('theme', '{theme}');")
         page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("console",
+                lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
         page.goto(site_url + path, wait_until="load")
         page.wait_for_function("document.querySelectorAll('.dl-playground .dlp, "
@@ -115,8 +117,7 @@ def test_play_trains_and_the_loss_falls(open_widget_page):
     root = playground(page)
     assert state(page, "p.epoch") == 0
     root.get_by_role("button", name="Play").click()
-    page.wait_for_function("document.querySelector('.dl-playground').dlPlayground.epoch "
-                           ">= 60", timeout=60_000)
+    page.wait_for_function(f"{PLAYGROUND}.epoch >= 60", timeout=60_000)
     root.get_by_role("button", name="Pause").click()
     history = state(page, "p.history()")
     assert history["train"][-1] < 0.5 * history["train"][0]
@@ -152,8 +153,7 @@ def test_divergent_learning_rate_diverges(open_widget_page):
     page, errors = open_widget_page(PLAYGROUND_PAGE)
     set_network(page, dataset="circles", activation="linear", lr=3)
     playground(page).get_by_role("button", name="Play").click()
-    page.wait_for_function("document.querySelector('.dl-playground').dlPlayground"
-                           ".diverged", timeout=30_000)
+    page.wait_for_function(f"{PLAYGROUND}.diverged", timeout=30_000)
     assert not state(page, "p.playing")  # it stopped by itself
     loss = state(page, "p.history().train")[-1]
     assert loss is None or not math.isfinite(loss)  # JSON turns NaN into null
@@ -182,7 +182,8 @@ def test_the_chapters_tasks_show_what_the_chapter_says(open_widget_page):
     train(page, 1)
     assert state(page, "p.diverged") and state(page, "p.epoch") == 1
     # Task 2: spirals, tanh, lr 0.3, 300 epochs
-    set_network(page, dataset="spirals", activation="tanh", lr=0.3, layers=1, widths=[8])
+    set_network(page, dataset="spirals", activation="tanh", lr=0.3, layers=1,
+                widths=[8])
     assert train(page, 300)["test"][300] > 0.5
     set_network(page, layers=2, widths=[4, 4])
     assert train(page, 300)["test"][300] > 0.3
@@ -212,15 +213,15 @@ def test_hidden_units_show_their_output_on_hover_and_tap(open_widget_page):
     assert not wider, f"parts of the playground stick out of a 390 px screen: {wider}"
     caption = root.locator(".dlp-caption")
     assert caption.inner_text().startswith("Predicted probability")
-    unit = root.get_by_role("button", name="Show the output of unit 2 of hidden layer 1")
+    unit = root.get_by_role("button",
+                            name="Show the output of unit 2 of hidden layer 1")
     unit.tap()
     assert unit.get_attribute("aria-pressed") == "true"
     assert caption.inner_text().startswith("Output of unit 2 of hidden layer 1")
     unit.tap()
     assert caption.inner_text().startswith("Predicted probability")
     root.get_by_role("button", name="Play").tap()
-    page.wait_for_function("document.querySelector('.dl-playground').dlPlayground.epoch "
-                           ">= 5")
+    page.wait_for_function(f"{PLAYGROUND}.epoch >= 5")
     root.get_by_role("button", name="Pause").tap()
     assert not errors
 
@@ -233,9 +234,10 @@ def test_keyboard_operates_every_control(open_widget_page):
     controls.first.focus()
     reached = set()
     for _ in range(count):
-        reached.add(page.evaluate("document.activeElement.id || "
-                                  "document.activeElement.getAttribute('aria-label') || "
-                                  "document.activeElement.textContent"))
+        reached.add(page.evaluate(
+            "document.activeElement.id || "
+            "document.activeElement.getAttribute('aria-label') || "
+            "document.activeElement.textContent"))
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none", "a focused control shows no focus ring"
         page.keyboard.press("Tab")
@@ -256,8 +258,9 @@ def test_keyboard_operates_every_control(open_widget_page):
     unit.focus()
     page.keyboard.press("Enter")
     assert unit.get_attribute("aria-pressed") == "true"
-    for control in ("Data set", "Noise", "Training share", "Hidden layers", "Activation",
-                    "Learning rate η", "Batch size", "L2 regularisation λ", "Seed"):
+    for control in ("Data set", "Noise", "Training share", "Hidden layers",
+                    "Activation", "Learning rate η", "Batch size",
+                    "L2 regularisation λ", "Seed"):
         assert root.get_by_label(control).count() == 1, f"no control labelled {control}"
     assert axe(page, ".dl-playground") == []
     assert not errors
@@ -266,15 +269,14 @@ def test_keyboard_operates_every_control(open_widget_page):
 def test_reduced_motion_trains_with_fewer_redraws(open_widget_page):
     page, errors = open_widget_page(PLAYGROUND_PAGE, reduced_motion="reduce")
     playground(page).get_by_role("button", name="Play").click()
-    page.wait_for_function("document.querySelector('.dl-playground').dlPlayground.epoch "
-                           ">= 40", timeout=60_000)
+    page.wait_for_function(f"{PLAYGROUND}.epoch >= 40", timeout=60_000)
     playground(page).get_by_role("button", name="Pause").click()
     stats = state(page, "p.stats")
     assert stats["draws"] < stats["frames"] / 3, stats
     assert not errors
 
 
-# --- the learning-rate widget ----------------------------------------------------------
+# --- the learning-rate widget -------------------------------------------------------
 
 def test_descent_converges_oscillates_and_diverges_around_the_bound(open_widget_page):
     page, errors = open_widget_page(DESCENT_PAGE)
@@ -303,20 +305,21 @@ def test_descent_converges_oscillates_and_diverges_around_the_bound(open_widget_
     assert not errors
 
 
-# --- loading, and how the widgets look -------------------------------------------------
+# --- loading, and how the widgets look ----------------------------------------------
 
 def test_widgets_load_only_on_their_pages(site_dir):
     def assets(path):
         html = path.read_text(encoding="utf-8")
-        return set(re.findall(r'(?:src|href)="(?:\.\./)*widgets/([\w/.-]+?)(?:\?[^"]*)?"',
-                              html))
+        links = r'(?:src|href)="(?:\.\./)*widgets/([\w/.-]+?)(?:\?[^"]*)?"'
+        return set(re.findall(links, html))
 
     assert assets(site_dir / PLAYGROUND_PAGE) == {
         "playground/engine.js", "playground/data.js", "playground/playground.js",
         "widgets.css"}
     assert assets(site_dir / DESCENT_PAGE) == {"descent/descent.js", "widgets.css"}
     others = [p for p in site_dir.rglob("*.html")
-              if p.relative_to(site_dir).as_posix() not in (PLAYGROUND_PAGE, DESCENT_PAGE)]
+              if p.relative_to(site_dir).as_posix()
+              not in (PLAYGROUND_PAGE, DESCENT_PAGE)]
     assert others and not [p.name for p in others if assets(p)]
     for doc in (PLAYGROUND_PAGE, DESCENT_PAGE):  # the static figures stay as fallback
         assert "dl-widget-fallback" in (site_dir / doc).read_text(encoding="utf-8")
