@@ -339,8 +339,15 @@ def test_screenshots(open_widget_page, width, theme):
             set_network(page, dataset="spirals", layers=2, widths=[8, 8], lr=0.3)
             state(page, "p.train(150)")
             playground(page).get_by_label("Show test points").check()
-        widget = page.locator(selector)
-        widget.scroll_into_view_if_needed()
-        widget.screenshot(path=str(SCREENSHOTS / f"widget-{name}-{width}-{theme}.png"))
+        # the whole page, cut to the widget: an element screenshot scrolls the widget
+        # under the theme's sticky header
+        box = page.evaluate(f"""(() => {{
+            document.activeElement.blur();
+            scrollTo(0, 0);
+            const r = document.querySelector('{selector}').getBoundingClientRect();
+            return {{x: r.left + scrollX, y: r.top + scrollY, width: r.width,
+                     height: r.height}}; }})()""")
+        page.screenshot(path=str(SCREENSHOTS / f"widget-{name}-{width}-{theme}.png"),
+                        full_page=True, clip=box)
         assert axe(page, selector) == []
         assert not errors

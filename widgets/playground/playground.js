@@ -98,9 +98,9 @@
     layers.value = settings.hidden.length; batch.value = settings.batchSize; seed.value = settings.seed;
 
     const group = (legend, children) => element("fieldset", {}, [element("legend", { text: legend }), ...children]);
+    const buttons = element("div", { class: "dlp-buttons" }, [reset, play, step,
+      element("span", { class: "dlp-counter" }, ["Epoch ", epochOut])]);
     const controls = element("div", { class: "dlp-controls" }, [
-      element("div", { class: "dlp-buttons" }, [reset, play, step,
-        element("span", { class: "dlp-counter" }, ["Epoch ", epochOut])]),
       group("Data", [labelled(dataset.id, "Data set", dataset), labelled(noise.id, "Noise", noise, noiseOut),
         labelled(ratio.id, "Training share", ratio, ratioOut),
         element("div", { class: "dlp-field dlp-check" }, [showTest, element("label", { for: showTest.id, text: "Show test points" })])]),
@@ -121,7 +121,7 @@
     const view = element("div", { class: "dlp-view" }, [map, mapCaption, units, lossPlot,
       element("p", { class: "dlp-losses" }, [element("span", { class: "dlp-key-train" }), "Training loss ", trainOut,
         element("span", { class: "dlp-key-test" }), "Test loss ", testOut]), status]);
-    const container = element("div", { class: "dlp", role: "group", "aria-label": root.dataset.label || "Playground: a network learning to classify points" }, [controls, view]);
+    const container = element("div", { class: "dlp", role: "group", "aria-label": root.dataset.label || "Playground: a network learning to classify points" }, [buttons, view, controls]);
     root.replaceChildren(container);
     const offscreen = element("canvas", { width: String(GRID), height: String(GRID) });
 
