@@ -91,9 +91,9 @@ def test_engine_matches_pytorch(num_hiddens, activation, l2):
     with torch.no_grad():
         torch.optim.SGD(model.parameters(), lr=lr).step()
 
+    got_probs = torch.tensor(answer["probs"], dtype=torch.float64)
     errors = {"loss": abs(answer["loss"] - loss.item()),
-              "probabilities":
-                  (torch.tensor(answer["probs"]) - probs).abs().max().item()}
+              "probabilities": (got_probs - probs).abs().max().item()}
     for i, m in enumerate(linears):
         pairs = {"dW": (answer["gW"][i], m.weight.grad),
                  "db": (answer["gb"][i], m.bias.grad),

@@ -351,3 +351,26 @@ def test_screenshots(open_widget_page, width, theme):
                         full_page=True, clip=box)
         assert axe(page, selector) == []
         assert not errors
+
+
+def test_widgets_work_from_a_file_url_offline(browser, site_dir):
+    """Saved to disk and opened as a file, with no network: both widgets still run."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        outside = []
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+            "file://") else (outside.append(r.request.url), r.abort()))
+        page = context.new_page()
+        uncaught = []
+        page.on("pageerror", lambda e: uncaught.append(str(e)))
+        for doc, selector in ((PLAYGROUND_PAGE, ".dl-playground .dlp"),
+                              (DESCENT_PAGE, ".dl-descent .dlgd")):
+            page.goto((site_dir / doc).as_uri(), wait_until="load")
+            page.wait_for_selector(selector)
+        page.goto((site_dir / PLAYGROUND_PAGE).as_uri(), wait_until="load")
+        playground(page).get_by_role("button", name="Step").click()
+        assert state(page, "p.epoch") == 1
+        assert not uncaught
+        assert not [u for u in outside if "widgets" in u]
+    finally:
+        context.close()
