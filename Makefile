@@ -72,9 +72,10 @@ poppler:  ## make sure poppler-utils (pdfinfo, pdftotext), which read the PDF, i
 serve: book  ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(HTML) 8000
 
-bench: $(STAMP) $(NPM_STAMP)  ## build-time budgets and the training-loop overhead
-	@# both run; the target fails if either misses a goal
+bench: book chromium  ## build-time budgets, training-loop overhead, playground speed
+	@# all run; the target fails if any misses a goal
 	$(PY) benchmarks/bench_training.py; status=$$?; \
+	$(PY) benchmarks/bench_playground.py || status=1; \
 	$(PY) benchmarks/bench_build.py && exit $$status
 
 bench-pages: book chromium  ## Lighthouse scores of every chapter page, phone and desktop
