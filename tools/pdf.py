@@ -262,8 +262,9 @@ def _serve(directory: Path):
     return server
 
 
-# Waits for MathJax when the page loads it, then for fonts and images, then gives each
-# PNG figure a width of at most 96/150 CSS pixels per image pixel (>= 150 dpi on paper).
+# Waits for MathJax when the page loads it, then for fonts and images (lazy ones made
+# eager), then gives each PNG figure a width of at most 96/150 CSS pixels per image
+# pixel (>= 150 dpi on paper).
 READY = """async (minDpi) => {
   if (window.MathJax && window.MathJax.startup) {
     await window.MathJax.startup.promise;
@@ -271,6 +272,8 @@ READY = """async (minDpi) => {
   }
   await document.fonts.ready;
   const images = [...document.images];
+  // a lazy image loads only when scrolled near, which a printed page never is
+  for (const img of images) { if (img.loading === 'lazy') { img.loading = 'eager'; } }
   await Promise.all(images.map((img) => img.complete ? null :
     new Promise((done) => { img.onload = done; img.onerror = done; })));
   const broken = images.filter((img) => !img.naturalWidth).map((img) => img.src);
