@@ -106,6 +106,8 @@ def _relink(node: Tag) -> Tag:
         tag.name = "div"
     for tag in node.select(".headerlink, .copybtn, script"):
         tag.decompose()
+    for img in node.find_all("img", loading=True):  # a deck's figures load with it
+        del img["loading"]
     return node
 
 
