@@ -19,6 +19,7 @@ import nbformat
 import pytest
 import yaml
 from helpers.book import ROOT, chapters, has_code, tool
+from helpers.tinybook import HEADER
 
 TOOL = ROOT / "tools" / "notebooks.py"
 notebooks = tool("notebooks")
@@ -125,19 +126,6 @@ def test_chapter_imports_are_available_in_colab(md):
 
 
 # --- the tool itself, on a scratch repository -----------------------------------------
-
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 
 class _Run:

@@ -8,28 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.tinybook import HEADER as TINY_HEADER
 from sphinx.errors import ExtensionError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 import slides  # noqa: E402
 
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A chapter
-
-Its introduction.
-"""
+HEADER = TINY_HEADER + "\n# A chapter\n\nIts introduction.\n"
 
 
 def _chapter(tmp_path: Path, marked: list[int], sections: int = 12,
