@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
-from helpers.book import (BOOK, ROOT, has_code, read_chapter, source_of, tool,
-                          toc_chapters)
+from helpers.book import (BOOK, ROOT, SITE, has_code, read_chapter, source_of,
+                          tool, toc_chapters)
 from helpers.scaffold import Chapter, bib_keys, glossary_terms, labels
 from helpers.scaffold import read_chapter as read_scaffold
 
@@ -476,13 +475,6 @@ def test_code_checks_catch_long_lines_and_visible_glue(tmp_path):
 
 # --- the built site -------------------------------------------------------------------
 
-def _from_env(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    path = Path(value) if value else default
-    return path if path.is_absolute() else ROOT / path
-
-
-SITE = _from_env("DLBOOK_SITE", ROOT / "_build" / "html")
 DOCS = [f"book/{p.stem}" for p in CHAPTERS]
 
 

@@ -48,6 +48,17 @@ def toc_documents(toc: Path = ROOT / "_toc.yml") -> list[str]:
     return list(dict.fromkeys(re.sub(r"\.(md|ipynb)$", "", e) for e in entries))
 
 
+def toc_parts(toc: Path = ROOT / "_toc.yml") -> list[tuple[str, str | None]]:
+    """(page, caption of its part, or None) for every page of ``toc``, in reading order,
+    without suffix."""
+    data = yaml.safe_load(Path(toc).read_text(encoding="utf-8"))
+    pages = [(data["root"], None)]
+    for part in data.get("parts") or []:
+        pages += [(entry, part.get("caption")) for entry in toc_entries(part)]
+    pages += [(entry, None) for entry in toc_entries(data.get("chapters") or [])]
+    return [(re.sub(r"\.(md|ipynb)$", "", page), caption) for page, caption in pages]
+
+
 def source_of(entry: str, root: Path = ROOT) -> Path | None:
     """The source file of a toc entry (``book/x`` -> ``root/book/x.md``), or None."""
     for suffix in ("", *SUFFIXES):

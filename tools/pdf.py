@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from bs4 import BeautifulSoup, Tag
+from bookfiles import toc_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 CSS = Path(__file__).with_name("pdf.css")
@@ -56,23 +57,6 @@ MIN_DPI = 150
 REMOVE = [".headerlink", ".btn-launch-thebe", ".thebe-launch-button", ".copybtn",
           ".toggle-button", "script", "style", ".bd-toc", ".live-code-only",
           "[data-print='hide']"]
-
-
-def toc_documents(toc_path: Path) -> list[tuple[str, str | None]]:
-    """(document, caption of its part) for every page of the toc, in reading order."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    docs = [(toc["root"], None)]
-
-    def walk(entries, caption):
-        for entry in entries or []:
-            if "file" in entry:
-                docs.append((entry["file"], caption))
-            walk(entry.get("sections"), caption)
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"), part.get("caption"))
-    walk(toc.get("chapters"), None)
-    return [(re.sub(r"\.(md|ipynb)$", "", doc), caption) for doc, caption in docs]
 
 
 def book_metadata(root: Path) -> dict:
@@ -362,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{site} has no built site: run `make book` first")
     started = time.perf_counter()
     meta = book_metadata(ROOT)
-    book = Book(site, out, meta, toc_documents(ROOT / "_toc.yml"))
+    book = Book(site, out, meta, toc_parts(ROOT / "_toc.yml"))
     out.mkdir(parents=True, exist_ok=True)
     serve_root = Path(os.path.commonpath([site, out, CSS.parent]))
     html_path, pdf_path = out / "book.html", out / PDF_NAME

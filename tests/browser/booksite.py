@@ -9,7 +9,6 @@ partial book built with a private toc can be tested too. Screenshots go to
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
@@ -18,15 +17,9 @@ from helpers import book
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _path_from_env(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    path = Path(value) if value else default
-    return (path if path.is_absolute() else ROOT / path).resolve()
-
-
-SITE = _path_from_env("DLBOOK_SITE", ROOT / "_build" / "html")
-TOC = _path_from_env("DLBOOK_TOC", ROOT / "_toc.yml")
-SCREENSHOTS = _path_from_env("DLBOOK_SCREENSHOTS", SITE.parent / "screenshots")
+SITE = book.SITE
+TOC = book.path_from_env("DLBOOK_TOC", ROOT / "_toc.yml")
+SCREENSHOTS = book.path_from_env("DLBOOK_SCREENSHOTS", SITE.parent / "screenshots")
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from functools import lru_cache
@@ -20,6 +21,17 @@ BOOK = ROOT / "book"
 sys.path.insert(0, str(ROOT / "tools"))
 from bookfiles import (chapters, has_code, jb_flags, source_of,  # noqa: E402,F401
                        toc_documents)
+
+
+def path_from_env(name: str, default: Path) -> Path:
+    """The path in environment variable ``name`` (relative to the root), else ``default``."""
+    value = os.environ.get(name)
+    path = Path(value) if value else default
+    return (path if path.is_absolute() else ROOT / path).resolve()
+
+
+# The built site the tests read: `make book`'s, or the one DLBOOK_SITE points to.
+SITE = path_from_env("DLBOOK_SITE", ROOT / "_build" / "html")
 
 
 @lru_cache(maxsize=None)
