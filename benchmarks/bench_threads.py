@@ -25,6 +25,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from run_chapter import SocketFileKernelManager  # noqa: E402
 CALL = re.compile(r"^setup_kernel\(\).*$", re.MULTILINE)
 BUSY = "while True:\n    pass\n"
 
@@ -41,6 +43,7 @@ def run(path: Path, *, default_threads: bool) -> tuple[float, int]:
            if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     env["CUDA_VISIBLE_DEVICES"] = ""
     client = NotebookClient(nb, timeout=1800, kernel_name="python3",
+                            kernel_manager_class=SocketFileKernelManager,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute(env=env)

@@ -30,6 +30,10 @@ def timed(name: str, value: int) -> str:
             pathlib.Path("{name}.interval").write_text(f"{{start}} {{time.time()}}")
         """),
         code_cell(f'print("value", {value})'),
+        code_cell("""
+            from ipykernel import get_connection_info
+            print("kernel reached through", get_connection_info(unpack=True)["transport"])
+        """),
     )
 
 
@@ -50,8 +54,15 @@ def sphinx_executed(log: str) -> list[str]:
 
 def test_chapters_execute_side_by_side_and_only_changed_code_executes_again(tmp_path):
     root = make_book(tmp_path, {"one": timed("one", 1), "two": timed("two", 2)})
-    code, log = finish(start_build(root), root)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    code, log = finish(start_build(root, {"TMPDIR": str(temp)}), root)
     assert code == 0, log[-3000:]
+    # kernels started together cannot race for a TCP port: they are reached through
+    # socket files in a folder of their own, which goes with them
+    for name in ("one", "two"):
+        assert "kernel reached through ipc" in page_text(root, name)
+    assert not list(temp.glob("kernel-*")), "a kernel's socket folder was left behind"
     assert "executing 2 chapter(s), 2 at a time: book/one.md, book/two.md" in log
     assert "book/one.md: Executed notebook in" in log
     assert "book/two.md: Executed notebook in" in log

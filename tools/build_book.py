@@ -265,7 +265,7 @@ async def _execute(chapter: Chapter, settings: dict,
     folder, timeout and error handling), watching its kernel's memory."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from run_chapter import PeakRSS
+    from run_chapter import PeakRSS, SocketFileKernelManager
 
     execute = settings.get("execute") or {}
     timeout = execute.get("timeout", 30)
@@ -281,6 +281,7 @@ async def _execute(chapter: Chapter, settings: dict,
         # no timings in the cells' metadata: the cache hashes that metadata
         client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors,
                                 record_timing=False,
+                                kernel_manager_class=SocketFileKernelManager,
                                 resources={"metadata": {"path": str(cwd)}})
         peak, running = PeakRSS(), {}
         client.on_notebook_start = \

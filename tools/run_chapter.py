@@ -9,7 +9,9 @@ the kernel's resident set size, sampled every 50 ms, children included.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import jupytext
 import psutil
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -24,6 +27,34 @@ ROOT = Path(__file__).resolve().parent.parent
 # Kernels run with one intra-op thread each, as in the book build (tools/build_book.py).
 for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+
+
+class SocketFileKernelManager(AsyncKernelManager):
+    """A kernel reached through Unix socket files in a folder of its own.
+
+    Jupyter's default transport picks five free TCP ports, closes them and hands them to
+    the kernel, which binds them a moment later: anything on the machine that opens a
+    port in between (another kernel starting beside it, a test's server, a browser) can
+    take one, and the kernel dies before it replies ("Address already in use"). Socket
+    files in a private folder cannot be taken, and the folder goes with the kernel. On a
+    system without Unix sockets the default transport is kept.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._folder = None
+        if os.name == "posix":
+            self._folder = tempfile.mkdtemp(prefix="kernel-")
+            self.transport = "ipc"
+            self.connection_file = os.path.join(self._folder, "kernel.json")
+            self.ip = os.path.join(self._folder, "socket")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self._folder is not None and not restart:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources  # as AsyncKernelManager names it
 
 
 @dataclass
@@ -70,6 +101,7 @@ def execute(path: str | Path, *, timeout: int = 600) -> Run:
     path = Path(path).resolve()
     nb = jupytext.read(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            kernel_manager_class=SocketFileKernelManager,
                             resources={"metadata": {"path": str(path.parent)}})
     peak = PeakRSS()
     start = time.perf_counter()
