@@ -9,11 +9,12 @@ STAMP  := $(VENV)/.installed
 # and axe-core and Lighthouse for the tests and benchmarks
 NPM_STAMP := node_modules/.installed
 HTML   := _build/html
+PDF    := _build/pdf/deep-learning-workshops.pdf
 # Strict: warnings are errors, every cross-reference must resolve.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help book pdf test test-unit notebooks chromium poppler serve bench bench-pages lock clean
+.PHONY: help book site test test-unit notebooks chromium poppler serve bench bench-pages lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,34 +30,36 @@ $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-book: $(STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing changed chapters
+book: site chromium poppler $(PDF)  ## build the site into _build/html and its PDF, executing changed chapters
+
+site: $(STAMP) $(NPM_STAMP)  ## the site alone, without printing its PDF: the quick loop while writing
 	$(PY) tools/build_book.py $(JB_FLAGS)
 
 test-unit: $(STAMP)  ## the package tests only
 	$(PY) -m pytest tests -m "not browser and not slow"
 
-# The PDF is printed from the built pages by Chromium (tools/pdf.py); it is printed
-# again only when a page, the toc, the version or the printing tool changed.
-PDF := _build/pdf/deep-learning-workshops.pdf
-
-pdf: book chromium poppler $(PDF)  ## the whole book as one PDF in _build/pdf/ (and the site)
-
+# The PDF, which every page's download menu links, is printed from the built pages by
+# Chromium (tools/pdf.py) and copied into the site; it is printed again only when a
+# page, the toc, the version or the printing tool changed.
 $(PDF): $(wildcard $(HTML)/*.html $(HTML)/book/*.html) _toc.yml pyproject.toml \
-        tools/pdf.py tools/pdf.css
+        tools/pdf.py tools/pdf.css | site chromium poppler
 	$(PY) tools/pdf.py
 
-test: book chromium pdf  ## package tests, strict book build, PDF, notebook and browser tests
-	$(PY) -m pytest tests
+# The tests run side by side, one worker per core (at most four), each taking the next
+# test when it is free; `make test PYTEST_WORKERS=0` runs them one after another.
+PYTEST_WORKERS ?= auto
+test: book  ## package tests, strict book build, PDF, notebook and browser tests
+	$(PY) -m pytest tests --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 --dist=worksteal
 
 notebooks: $(STAMP)  ## regenerate the paired .ipynb of every chapter from its .md
 	$(PY) tools/notebooks.py sync
 
-chromium:  ## make sure Debian's Chromium, which the browser tests drive, is installed
+chromium:  ## make sure Debian's Chromium (it prints the PDF, the browser tests drive it) is installed
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else \
-	    echo "The browser tests need Chromium: sudo apt-get install chromium (Debian)" >&2; \
+	    echo "The PDF and the browser tests need Chromium: sudo apt-get install chromium (Debian)" >&2; \
 	    exit 1; \
 	  fi; }
 

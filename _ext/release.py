@@ -15,7 +15,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-PDF_NAME = "deep-learning-workshops.pdf"  # tools/pdf.py writes it; `make pdf` copies it
+PDF_NAME = "deep-learning-workshops.pdf"  # tools/pdf.py writes it and copies it here
 
 
 def book_version(root: Path) -> str:

@@ -23,6 +23,7 @@ import re
 
 import pytest
 from helpers.book import ROOT, code_cells, has_code, source_of, toc_chapters
+from helpers.execute_chapter import text_outputs
 from helpers.executed import cached, cancel_pending, fresh
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -43,6 +44,22 @@ def test_mask_durations_hides_times_only():
                            "epoch took 45 ms; 3 min in all; 7 minibatches"]) == [
         "CNN:  <duration>, validation accuracy 0.986, 12 samples",
         "epoch took <duration>; <duration> in all; 7 minibatches"]
+
+
+def test_printed_text_compares_however_the_kernel_split_it():
+    """A busy kernel sends one cell's printed lines in more messages than an idle one;
+    what it printed, the figures between and stderr aside, is the same."""
+    def stream(text, name="stdout"):
+        return {"output_type": "stream", "name": name, "text": text}
+    figure = {"output_type": "display_data", "data": {"image/png": "iVBO"}}
+    idle = {"outputs": [stream("a 0.961\nb 0.956\n"), figure, stream("c 0.9\n")]}
+    busy = {"outputs": [stream("a 0.961\n"), stream("b 0.9", "stderr"),
+                        stream("b 0.956\n"), figure, stream("c "), stream("0.9\n")]}
+    assert text_outputs(idle) == text_outputs(busy) == [
+        "a 0.961\nb 0.956\n", "c 0.9\n"]
+    wrong = {"outputs": [stream("a 0.961\n"), stream("b 0.957\n"), figure,
+                         stream("c 0.9\n")]}
+    assert text_outputs(wrong) != text_outputs(idle)
 
 
 def _with_code(chapter: str) -> bool:

@@ -22,6 +22,7 @@ broken copies of a chapter and of a page, so a check that can no longer fail fai
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from pathlib import Path
@@ -493,7 +494,8 @@ def _soup(html: str):
     return soup.find("article") or soup
 
 
-def code_blocks(html: str) -> list[tuple[str, bool]]:
+@functools.lru_cache(maxsize=4)  # a page is read by two checks in a row
+def code_blocks(html: str) -> tuple[tuple[str, bool], ...]:
     """(text, shown) of each code block of a page's article: cell inputs and literal
     blocks (literalinclude), not cell outputs; shown is False inside a closed
     ``<details>`` (a hide-input cell's collapsed code)."""
@@ -503,7 +505,7 @@ def code_blocks(html: str) -> list[tuple[str, bool]]:
             continue
         closed = any(d.get("open") is None for d in pre.find_parents("details"))
         blocks.append((pre.get_text(), not closed))
-    return blocks
+    return tuple(blocks)
 
 
 def page_glue_problems(html: str) -> list[str]:

@@ -324,7 +324,7 @@ def _poppler(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
         raise SystemExit(f"{tool} is missing: install poppler-utils "
-                         "(`make pdf` does, as root on Debian)")
+                         "(`make book` does, as root on Debian)")
     return path
 
 

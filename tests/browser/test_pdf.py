@@ -1,9 +1,10 @@
-"""The printed book (`make pdf`, tools/pdf.py), read back with poppler's tools: every
+"""The printed book (`make book` prints it with tools/pdf.py), read back with poppler's tools: every
 chapter and the bibliography are in it, with their figures at print resolution, the
 maths typeset, every reference resolved, and contents whose page numbers are right."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ def _run(*command: str) -> str:
 @pytest.fixture(scope="module")
 def pdf_pages() -> list[str]:
     if not PDF.exists():
-        pytest.fail(f"{PDF} is missing: run `make pdf` (`make test` does)")
+        pytest.fail(f"{PDF} is missing: run `make book` (`make test` does)")
     return _run("pdftotext", "-layout", str(PDF), "-").split("\f")[:-1]
 
 
@@ -50,16 +51,22 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@functools.cache
+def _article(doc: str):
+    """The article of a built toc page, parsed once for all these tests (read only)."""
+    page = BeautifulSoup((SITE / f"{doc}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    return page.select_one("article.bd-article")
+
+
 def _chapter_titles() -> list[tuple[str, str]]:
     """(document, title with its number as the site shows it) for every toc page."""
     titles = []
     for doc in toc_documents():
-        page = BeautifulSoup((SITE / f"{doc}.html").read_text(encoding="utf-8"),
-                             "html.parser")
-        heading = page.select_one("article.bd-article h1")
-        for link in heading.select(".headerlink"):
-            link.decompose()
-        titles.append((doc, _flat(heading.get_text()).strip()))
+        heading = _article(doc).select_one("h1")
+        text = "".join(piece for piece in heading.find_all(string=True)
+                       if not piece.find_parent(class_="headerlink"))
+        titles.append((doc, _flat(text).strip()))
     return titles
 
 
@@ -117,9 +124,7 @@ def test_the_bibliography_is_in_it(pdf_pages):
 def test_it_has_every_figure_at_150_dpi_or_more():
     figures = set()
     for doc in toc_documents():
-        page = BeautifulSoup((SITE / f"{doc}.html").read_text(encoding="utf-8"),
-                             "html.parser")
-        figures |= {img["src"] for img in page.select("article.bd-article img")}
+        figures |= {img["src"] for img in _article(doc).select("img")}
     listing = _run("pdfimages", "-list", str(PDF)).splitlines()[2:]
     images = [line.split() for line in listing if line.split()[2] == "image"]
     assert len(images) >= len(figures) > 20, (
@@ -134,9 +139,7 @@ def _code_text() -> str:
     book's code may hold TeX (matplotlib labels such as "$x_1$") that is not maths."""
     blocks = []
     for doc in toc_documents():
-        page = BeautifulSoup((SITE / f"{doc}.html").read_text(encoding="utf-8"),
-                             "html.parser")
-        blocks += [pre.get_text() for pre in page.select("article.bd-article pre")]
+        blocks += [pre.get_text() for pre in _article(doc).select("pre")]
     return _flat(" ".join(blocks))
 
 

@@ -25,13 +25,25 @@ ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")  # object ids in reprs differ run
 
 
 def text_outputs(cell) -> list[str]:
-    """What a reader sees as text in a code cell's outputs (not stderr, not images)."""
+    """What a reader sees as text in a code cell's outputs (not stderr, not images).
+    Printed text is one piece however the kernel split it into messages: a busy machine
+    sends the lines of one cell in more messages than an idle one."""
     texts = []
+    printing = False  # the last piece is printed text, which more printing continues
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
         if kind == "stream" and out.get("name") == "stdout":
-            texts.append(out["text"])
-        elif kind in ("execute_result", "display_data"):
+            text = "".join(out["text"]) if isinstance(out["text"], list) else out["text"]
+            if printing:
+                texts[-1] += text
+            else:
+                texts.append(text)
+            printing = True
+            continue
+        if kind == "stream":  # stderr: not shown, and it does not split what is printed
+            continue
+        printing = False
+        if kind in ("execute_result", "display_data"):
             for mime in TEXT_TYPES:
                 if mime in out.get("data", {}):
                     value = out["data"][mime]
