@@ -93,8 +93,9 @@ def test_page(doc, open_page, site_dir):
 
     if doc.startswith("book/"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{doc.split('/')[-1]}.png"),
-                        full_page=True)
+        # JPEG: a long page's PNG takes twice as long to encode, for a picture to look at
+        page.screenshot(path=str(SCREENSHOTS / f"{doc.split('/')[-1]}.jpg"),
+                        full_page=True, type="jpeg", quality=85)
 
     if has_code(doc):
         # the Colab install cell is for Colab only: the site never shows it
