@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers.server import Answer, LocalServer, free_port
+from helpers.server import Answer, LocalServer, refusing_port
 from helpers.strategies import QUICK, not_numbers
 from hypothesis import given
 from hypothesis import strategies as st
@@ -198,9 +198,9 @@ def test_a_non_idx_file_on_disk_is_named_then_replaced(tmp_path, files, server):
 
 def test_no_network_is_a_clear_error_then_works_when_back(tmp_path, files):
     root = tmp_path / "mnist"
-    port = free_port()  # nothing listens there: the connection is refused
-    with pytest.raises(DownloadError, match=r"could not download http://127\.0\.0\.1:"
-                                            rf"{port}/mnist/.*Are you offline\?"):
+    with refusing_port() as port, pytest.raises(
+            DownloadError, match=r"could not download http://127\.0\.0\.1:"
+                                 rf"{port}/mnist/.*Are you offline\?"):
         mnist.fetch_mnist(root, mirrors=(f"http://127.0.0.1:{port}/mnist/",), timeout=5)
     assert leftovers(tmp_path) == [] and (not root.exists() or not any(root.iterdir()))
     with LocalServer() as server:  # the network is back

@@ -122,41 +122,61 @@ def _stop(process: subprocess.Popen, timeout: float = 15) -> None:
 @pytest.fixture(scope="session")
 def jupyter_server(site_url):
     """A real Jupyter server on 127.0.0.1 with a token, rooted at the repository and
-    accepting the site's origin (as mybinder.org's servers accept any page's)."""
-    port, token = free_port(), secrets.token_hex(24)
+    accepting the site's origin (as mybinder.org's servers accept any page's). Its
+    kernels are reached through socket files, so no TCP port can be taken from them
+    between choosing and binding it; the server's own port can, and then it starts
+    again on another."""
+    token = secrets.token_hex(24)
     origin = site_url.rstrip("/")
     scratch = Path(tempfile.mkdtemp(prefix="dlbook-jupyter-"))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(scratch / "config"),
                JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
                PYDEVD_DISABLE_FILE_VALIDATION="1")
     log = scratch / "server.log"
+    server = None
+    try:
+        for attempt in range(3):
+            server = _start_jupyter_server(free_port(), token, origin, env, log)
+            if server is not None:
+                break
+        else:
+            pytest.fail(f"jupyter server found its port taken three times:\n{log.read_text()}")
+        yield server
+    finally:
+        if server is not None:
+            _stop(server.process)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _start_jupyter_server(port: int, token: str, origin: str, env: dict,
+                          log: Path) -> JupyterServer | None:
+    """The server, once it answers; None when something else took its port first."""
     command = [sys.executable, "-m", "jupyter_server", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.allow_origin={origin}", f"--ServerApp.root_dir={ROOT}"]
+               f"--ServerApp.allow_origin={origin}", f"--ServerApp.root_dir={ROOT}",
+               "--KernelManager.transport=ipc"]
     if os.geteuid() == 0:  # CI containers run as root
         command.append("--allow-root")
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     server = JupyterServer(f"http://127.0.0.1:{port}/", token, process, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"jupyter server exited ({process.returncode}):\n"
-                            f"{server.log_tail()}")
-            try:
-                server.api("api/status")
-                break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter server not up after 60 s:\n{server.log_tail()}")
-                time.sleep(0.25)
-        yield server
-    finally:
-        _stop(process)
-        shutil.rmtree(scratch, ignore_errors=True)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            if "already in use" in server.log_tail():
+                return None
+            pytest.fail(f"jupyter server exited ({process.returncode}):\n"
+                        f"{server.log_tail()}")
+        try:
+            server.api("api/status")
+            return server
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                _stop(process)
+                pytest.fail(f"jupyter server not up after 60 s:\n{server.log_tail()}")
+            time.sleep(0.25)
 
 
 # --- the browser -----------------------------------------------------------------------

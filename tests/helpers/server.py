@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,10 +87,12 @@ class LocalServer(ThreadingHTTPServer):
         self._thread.join(timeout=10)
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+@contextlib.contextmanager
+def refusing_port():
+    """A port on 127.0.0.1 that refuses connections while the block runs: bound, so
+    nothing else can take it, and not listening."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
