@@ -59,7 +59,7 @@ chromium:  ## make sure Debian's Chromium (it prints the PDF, the browser tests 
 	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else \
-	    echo "The PDF and the browser tests need Chromium: sudo apt-get install chromium (Debian)" >&2; \
+	    echo "The PDF and the browser tests need Chromium: sudo apt-get install chromium (Debian); make site builds the site alone" >&2; \
 	    exit 1; \
 	  fi; }
 
@@ -68,7 +68,7 @@ poppler:  ## make sure poppler-utils (pdfinfo, pdftotext), which read the PDF, i
 	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
 	  else \
-	    echo "The PDF needs poppler-utils: sudo apt-get install poppler-utils (Debian)" >&2; \
+	    echo "The PDF needs poppler-utils: sudo apt-get install poppler-utils (Debian); make site builds the site alone" >&2; \
 	    exit 1; \
 	  fi; }
 
