@@ -258,8 +258,15 @@ def open_page(browser, site_url):
         page.on("console", lambda m: log.console_errors.append(m.text)
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: log.console_errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: None if r.url in log.external_requests
-                else log.failed_requests.append(f"{r.url} ({r.failure})"))
+        def failed(request):
+            if request.url in log.external_requests:
+                return  # refused by route: recorded as a request outside 127.0.0.1
+            if (binder_server is not None and request.url.split("?")[0] == build_url
+                    and request.failure == "net::ERR_ABORTED"):
+                return  # the page closes Binder's event stream once it has read "ready"
+            log.failed_requests.append(f"{request.url} ({request.failure})")
+
+        page.on("requestfailed", failed)
         page.on("response", lambda r: r.status >= 400 and log.failed_requests.append(
             f"{r.url} (HTTP {r.status})"))
         page.goto(site_url + path, wait_until="load")
