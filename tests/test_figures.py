@@ -13,22 +13,13 @@ The site and its toc can be pointed elsewhere with ``DLBOOK_SITE`` and ``DLBOOK_
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from helpers.book import (BOOK, ROOT, alt_problem, banned_colour_maps, code_cells,
-                          page_alt_problems, toc_documents)
+from helpers.book import (BOOK, ROOT, alt_problem, banned_colour_maps, built_site,
+                          code_cells, page_alt_problems, path_from_env, toc_documents)
 
-
-def _from_env(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    path = Path(value) if value else default
-    return path if path.is_absolute() else ROOT / path
-
-
-SITE = _from_env("DLBOOK_SITE", ROOT / "_build" / "html")
-TOC = _from_env("DLBOOK_TOC", ROOT / "_toc.yml")
+TOC = path_from_env("DLBOOK_TOC", ROOT / "_toc.yml")
 
 
 def test_alt_problem_tells_descriptions_from_file_names():
@@ -45,9 +36,7 @@ def chapter_pages() -> list[str]:
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    if not (SITE / "index.html").exists():
-        pytest.fail(f"no built site at {SITE}: run `make book` first (`make test` does)")
-    return SITE
+    return built_site()
 
 
 @pytest.mark.browser

@@ -28,8 +28,8 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers.book import (BOOK, ROOT, SITE, has_code, read_chapter, source_of,
-                          tool, toc_chapters)
+from helpers.book import (BOOK, ROOT, SITE, built_site, has_code, read_chapter,
+                          source_of, tool, toc_chapters)
 from helpers.scaffold import Chapter, bib_keys, glossary_terms, labels
 from helpers.scaffold import read_chapter as read_scaffold
 
@@ -481,10 +481,7 @@ DOCS = [f"book/{p.stem}" for p in CHAPTERS]
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    if not (SITE / "index.html").exists():
-        pytest.fail(f"no built site at {SITE}: run `make book` first "
-                    "(`make test` does)")
-    return SITE
+    return built_site()
 
 
 def _soup(html: str):

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
-from booksite import CHROMIUM_ARGS, CONFIG, ROOT, SITE, repository
+from booksite import CHROMIUM_ARGS, CONFIG, ROOT, repository
+from helpers import book
 
 
 # --- servers ---------------------------------------------------------------------------
@@ -46,10 +47,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def site_dir() -> Path:
-    if not (SITE / "index.html").exists():
-        pytest.fail(f"no built site at {SITE}: run `make book` first "
-                    "(or point DLBOOK_SITE at a built site)")
-    return SITE
+    return book.built_site()
 
 
 @pytest.fixture(scope="session")

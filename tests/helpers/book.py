@@ -34,6 +34,16 @@ def path_from_env(name: str, default: Path) -> Path:
 SITE = path_from_env("DLBOOK_SITE", ROOT / "_build" / "html")
 
 
+def built_site() -> Path:
+    """:data:`SITE`, failing the calling test with what to run when nothing is built."""
+    import pytest
+
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"no built site at {SITE}: run `make book` first (`make test` does), "
+                    "or point DLBOOK_SITE at a built site")
+    return SITE
+
+
 @lru_cache(maxsize=None)
 def tool(name: str):
     """Import ``tools/<name>.py`` (tools/ is a folder of scripts, not a package)."""
