@@ -17,6 +17,7 @@ import hashlib
 import math
 import os
 import shutil
+import signal
 import struct
 import tempfile
 import threading
@@ -267,6 +268,9 @@ def test_ctrl_c_during_the_transfer_leaves_nothing(tmp_path, files, server):
         seen.extend(leftovers(tmp_path))  # the transfer is under way
         _thread.interrupt_main()  # KeyboardInterrupt in the downloading thread
 
+    # Ctrl-C raises KeyboardInterrupt, as in a reader's Python (pytest-xdist's workers
+    # ignore it, so that it reaches the controller alone)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, press_ctrl_c)
     timer.start()
     try:
@@ -275,6 +279,7 @@ def test_ctrl_c_during_the_transfer_leaves_nothing(tmp_path, files, server):
                      deadline=60)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert len(seen) == 1 and seen[0].startswith(f".{name}.")
     assert list(tmp_path.iterdir()) == []
 
