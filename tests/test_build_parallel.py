@@ -19,27 +19,34 @@ from helpers.tinybook import chapter, code_cell, finish, make_book, start_build
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-def timed(name: str, value: int) -> str:
-    """A chapter that records when its kernel was busy, in a file beside it."""
+TRANSPORT = code_cell("""
+    from ipykernel import get_connection_info
+    print("kernel reached through", get_connection_info(unpack=True)["transport"])
+""")
+
+
+def meeting(name: str, other: str, value: int) -> str:
+    """A chapter whose kernel, once started, waits for the ``other`` chapter's kernel
+    to start: it ends only if both run at the same time, and raises after 60 s."""
     return chapter(
         name.title(), f"Chapter {name} computes {value}.\n",
         code_cell(f"""
             import pathlib, time
-            start = time.time()
-            time.sleep(2)
-            pathlib.Path("{name}.interval").write_text(f"{{start}} {{time.time()}}")
+            pathlib.Path("{name}.started").touch()
+            deadline = time.monotonic() + 60
+            while not pathlib.Path("{other}.started").exists():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("chapter {name} ran alone: {other} never started")
+                time.sleep(0.05)
         """),
         code_cell(f'print("value", {value})'),
-        code_cell("""
-            from ipykernel import get_connection_info
-            print("kernel reached through", get_connection_info(unpack=True)["transport"])
-        """),
+        TRANSPORT,
     )
 
 
-def interval(root, name: str) -> tuple[float, float]:
-    start, end = (root / "book" / f"{name}.interval").read_text().split()
-    return float(start), float(end)
+def plain(name: str, value: int) -> str:
+    return chapter(name.title(), f"Chapter {name} computes {value}.\n",
+                   code_cell(f'print("value", {value})'), TRANSPORT)
 
 
 def page_text(root, name: str) -> str:
@@ -53,7 +60,8 @@ def sphinx_executed(log: str) -> list[str]:
 
 
 def test_chapters_execute_side_by_side_and_only_changed_code_executes_again(tmp_path):
-    root = make_book(tmp_path, {"one": timed("one", 1), "two": timed("two", 2)})
+    root = make_book(tmp_path, {"one": meeting("one", "two", 1),
+                                "two": meeting("two", "one", 2)})
     temp = tmp_path / "temp"
     temp.mkdir()
     code, log = finish(start_build(root, {"TMPDIR": str(temp)}), root)
@@ -66,9 +74,7 @@ def test_chapters_execute_side_by_side_and_only_changed_code_executes_again(tmp_
     assert "executing 2 chapter(s), 2 at a time: book/one.md, book/two.md" in log
     assert "book/one.md: Executed notebook in" in log
     assert "book/two.md: Executed notebook in" in log
-    # both kernels were busy at the same time
-    (start1, end1), (start2, end2) = interval(root, "one"), interval(root, "two")
-    assert start1 < end2 and start2 < end1, "the chapters ran one after the other"
+    # both kernels ran at the same time: each chapter waited for the other to start
     # Sphinx found both in the cache and executed nothing
     assert sphinx_executed(log) == []
     assert len(re.findall(r"Using cached notebook", log)) == 2
@@ -88,7 +94,7 @@ def test_chapters_execute_side_by_side_and_only_changed_code_executes_again(tmp_
     assert "works out 1" in page_text(root, "one")
 
     # one chapter's code changed: that chapter alone executes, and shows its new output
-    (root / "book" / "two.md").write_text(timed("two", 22))
+    (root / "book" / "two.md").write_text(plain("two", 22))
     code, log = finish(start_build(root), root)
     assert code == 0, log[-3000:]
     assert "executing 1 chapter(s), 1 at a time: book/two.md" in log
