@@ -7,7 +7,7 @@ solution's toggle is named after its exercise."""
 from __future__ import annotations
 
 import pytest
-from booksite import SCREENSHOTS, SITE, has_code, toc_documents
+from booksite import SCREENSHOTS, SITE, has_code, settle, toc_documents
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -56,7 +56,7 @@ def test_the_live_code_button_is_in_the_page_as_built(site_dir):
 @pytest.mark.parametrize("doc", CHAPTERS_WITH_CODE[:3])
 def test_no_layout_shift_from_the_live_code_control(doc, open_page):
     page, log = open_page(f"{doc}.html", viewport=PHONE)
-    page.wait_for_load_state("networkidle", timeout=30_000)
+    assert not (broken := settle(page)), f"images did not load: {broken}"
     button = page.locator("button.live-code-button")
     before = button.bounding_box()
     shifts = page.evaluate(LAYOUT_SHIFTS)
@@ -76,7 +76,7 @@ def test_no_layout_shift_from_the_live_code_control(doc, open_page):
 
 def test_pressing_live_code_keeps_the_focus_and_announces_it(chapter, open_page):
     page, log = open_page(f"{chapter}.html")
-    page.wait_for_load_state("networkidle", timeout=30_000)
+    assert not (broken := settle(page)), f"images did not load: {broken}"
     button = page.locator("button.live-code-button")
     button.focus()
     page.keyboard.press("Enter")
@@ -98,7 +98,7 @@ def test_pressing_live_code_keeps_the_focus_and_announces_it(chapter, open_page)
 
 def test_every_header_control_shows_keyboard_focus(chapter, open_page):
     page, _ = open_page(f"{chapter}.html")
-    page.wait_for_load_state("networkidle", timeout=30_000)
+    assert not (broken := settle(page)), f"images did not load: {broken}"
     header = (".bd-header-article a, .bd-header-article button, .bd-header a, "
               ".bd-header button, .primary-toggle, .secondary-toggle")
     controls = page.locator(header)
@@ -145,7 +145,7 @@ def test_each_solution_toggle_is_named_after_its_exercise(open_page):
     if not pages:
         pytest.skip("no page with a solution")
     page, _ = open_page(f"{pages[0]}.html")
-    page.wait_for_load_state("networkidle", timeout=30_000)
+    assert not (broken := settle(page)), f"images did not load: {broken}"
     names = page.locator(".solution button.toggle-button").evaluate_all(
         "(buttons) => buttons.map((b) => b.getAttribute('aria-label'))")
     assert names, "no solution toggles"

@@ -8,7 +8,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from booksite import ROOT, SCREENSHOTS, SITE, has_code, toc_documents
+from booksite import ROOT, SCREENSHOTS, SITE, has_code, settle, toc_documents
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -90,7 +90,7 @@ def test_live_code_runs_a_chapter_cell_in_a_real_kernel(open_page, jupyter_serve
     doc, index, expected = target
     started = time.monotonic()
     page, log = open_page(f"{doc}.html", binder_server=jupyter_server)
-    page.wait_for_load_state("networkidle", timeout=30_000)
+    assert not (broken := settle(page)), f"images did not load: {broken}"
     inputs = page.locator("div.cell .cell_input pre").count()
 
     # like a reader: the launch (rocket) menu, then Live Code

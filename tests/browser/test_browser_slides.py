@@ -16,8 +16,10 @@ WIDTH, HEIGHT = 1280, 720
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
     "project"]["version"]
 
-# each slide, as laid out at the deck's own size: how far its content reaches
-MEASURE = """() => {
+# every slide, shown in turn and laid out at the deck's own size: how far its content
+# reaches, and what did not render
+MEASURE = """() => [...Array(Reveal.getTotalSlides()).keys()].map((index) => {
+  Reveal.slide(index);
   const slide = Reveal.getCurrentSlide();
   const title = slide.querySelector('h1, h2');
   return {
@@ -28,7 +30,7 @@ MEASURE = """() => {
     rawMaths: /\\\\\\(|\\\\\\[|\\$\\$/.test(slide.innerText),
     images: [...slide.querySelectorAll('img')].filter((i) => !i.naturalWidth).length,
   };
-}"""
+})"""
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
@@ -54,10 +56,7 @@ def test_deck(doc, open_page, site_dir):
     page.keyboard.press("Home")
 
     problems = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for index in range(total):
-        page.evaluate(f"Reveal.slide({index})")
-        slide = page.evaluate(MEASURE)
+    for index, slide in enumerate(page.evaluate(MEASURE)):
         where = f"slide {index + 1} ({slide['title']!r})"
         if slide["height"] > slide["clientHeight"] + 1 \
                 or slide["width"] > slide["clientWidth"] + 1:
@@ -66,8 +65,10 @@ def test_deck(doc, open_page, site_dir):
             problems.append(f"{where} has maths KaTeX did not typeset")
         if slide["images"]:
             problems.append(f"{where} has an image that did not load")
-        if index in (0, 1):
-            page.screenshot(path=str(SCREENSHOTS / f"slides-{name}-{index + 1}.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for index in (0, 1):
+        page.evaluate(f"Reveal.slide({index})")
+        page.screenshot(path=str(SCREENSHOTS / f"slides-{name}-{index + 1}.png"))
     problems += log.problems()
     assert not problems, f"{doc}:\n" + "\n".join(problems)
 
