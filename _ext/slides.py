@@ -16,6 +16,8 @@ The deck is made after the build, from the page Sphinx wrote: the outputs are th
 the execution cache (nothing executes again), the maths, citations and glued numbers
 are the page's. Decks are written to ``slides/<chapter>.html`` in the site, with
 reveal.js and KaTeX copied from ``node_modules`` (no third-party host), at 1280 x 720.
+A deck is made again only when its page, its chapter's source, the book's title or
+this file changed since it was made (the digests are kept beside Sphinx's doctrees).
 A chapter whose deck would have fewer than 10 or more than 25 slides, a marked heading
 the page does not have, or a code cell too long for a slide fails the build.
 """
@@ -23,6 +25,7 @@ the page does not have, or a code cell too long for a slide fails the build.
 from __future__ import annotations
 
 import copy
+import hashlib
 import html
 import json
 import re
@@ -354,6 +357,16 @@ def decks(app: Sphinx) -> dict[str, Path]:
     return found
 
 
+def _inputs_digest(page: Path, source: Path, meta: dict) -> str:
+    """What a deck is made from: its page, its chapter's source, the book's title and
+    this file."""
+    digest = hashlib.sha256()
+    for part in (page.read_bytes(), source.read_bytes(),
+                 json.dumps(meta, sort_keys=True).encode(), Path(__file__).read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
 def write_decks(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -367,14 +380,29 @@ def write_decks(app: Sphinx, exception: Exception | None) -> None:
     for name in DECK_FILES:
         _copy(HERE / name, outdir / name)
     meta = {"title": app.config.html_title or app.config.project}
-    counts = {}
+    record = Path(app.doctreedir) / "slide-decks.json"
+    try:
+        made = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made = {}
+    counts, digests = {}, {}
     for docname, source in sorted(decks(app).items()):
-        deck, counts[docname] = build_deck(Path(app.outdir) / f"{docname}.html", source,
-                                           docname, meta)
+        page = Path(app.outdir) / f"{docname}.html"
         name = docname.rsplit("/", 1)[-1]
+        digest = _inputs_digest(page, source, meta)
+        earlier = made.get(docname) or {}
+        if earlier.get("digest") == digest and (outdir / f"{name}.html").is_file():
+            counts[docname], digests[docname] = earlier["slides"], earlier
+            continue
+        deck, counts[docname] = build_deck(page, source, docname, meta)
         partial = outdir / f".{name}.html.part"
         partial.write_text(deck, encoding="utf-8")
         partial.replace(outdir / f"{name}.html")
+        digests[docname] = {"digest": digest, "slides": counts[docname]}
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_name(record.name + ".part")
+    partial.write_text(json.dumps(digests, indent=1) + "\n", encoding="utf-8")
+    partial.replace(record)
     (outdir / "decks.json").write_text(json.dumps(counts, indent=1) + "\n",
                                        encoding="utf-8")
     logger.info("slides: %s", ", ".join(f"{d.rsplit('/', 1)[-1]} {n}"

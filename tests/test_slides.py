@@ -1,11 +1,14 @@
 """The decks follow the marks in a chapter's source (_ext/slides.py): a marked section
 or a tagged cell is a slide, an unmarked one is not, and a deck that would be too short,
-too long or hold too long a cell stops the build."""
+too long or hold too long a cell stops the build; a deck is made again only when its
+page, its source or the book's title changed."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from helpers.tinybook import HEADER as TINY_HEADER
@@ -87,3 +90,58 @@ def test_a_cell_too_long_for_a_slide_stops_the_build(tmp_path):
     md, html = _chapter(tmp_path, marked=list(range(10)), code_lines=30)
     with pytest.raises(ExtensionError, match="30 lines of code"):
         slides.build_deck(html, md, "book/chapter", {"title": "A book"})
+
+
+def _app(tmp_path: Path, md: Path, html: Path) -> SimpleNamespace:
+    """What write_decks reads of Sphinx: a site with the chapter's page, a source folder
+    whose node_modules holds the deck's assets, and the doctrees folder."""
+    site, srcdir = tmp_path / "html", tmp_path / "src"
+    (site / "book").mkdir(parents=True)
+    (site / "book" / "chapter.html").write_bytes(html.read_bytes())
+    for asset in slides.ASSETS:
+        path = srcdir / "node_modules" / asset
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("/* asset */\n")
+    return SimpleNamespace(outdir=str(site), srcdir=str(srcdir),
+                           doctreedir=str(tmp_path / "doctrees"),
+                           builder=SimpleNamespace(format="html"),
+                           config=SimpleNamespace(html_title="A book", project="A book"),
+                           _slide_decks={"book/chapter": md})
+
+
+def test_a_deck_is_made_again_only_when_what_it_is_made_from_changed(tmp_path,
+                                                                     monkeypatch):
+    md, html = _chapter(tmp_path, marked=list(range(10)))
+    app = _app(tmp_path, md, html)
+    made = []
+    build_deck = slides.build_deck
+    monkeypatch.setattr(slides, "build_deck",
+                        lambda *args: made.append(args[2]) or build_deck(*args))
+    deck = Path(app.outdir) / "slides" / "chapter.html"
+    counts = Path(app.outdir) / "slides" / "decks.json"
+
+    slides.write_decks(app, None)
+    assert made == ["book/chapter"] and "<h2>Section 9</h2>" in deck.read_text()
+    assert json.loads(counts.read_text()) == {"book/chapter": 12}  # title, 10 sections, 1 cell
+
+    slides.write_decks(app, None)  # nothing changed: the deck is kept
+    assert made == ["book/chapter"]
+    assert json.loads(counts.read_text()) == {"book/chapter": 12}
+
+    page = Path(app.outdir) / "book" / "chapter.html"  # the page changed
+    page.write_text(page.read_text().replace("section 9 matters", "section 9 counts"))
+    slides.write_decks(app, None)
+    assert len(made) == 2 and "section 9 counts" in deck.read_text()
+
+    md.write_text(md.read_text() + "\nA new closing line.\n")  # the source changed
+    slides.write_decks(app, None)
+    assert len(made) == 3
+
+    app.config.html_title = "Another book"  # the title on the first slide changed
+    slides.write_decks(app, None)
+    assert len(made) == 4 and "Another book" in deck.read_text()
+
+    deck.unlink()  # the deck went: it is made again
+    slides.write_decks(app, None)
+    assert len(made) == 5 and deck.is_file()
+    assert not list(Path(app.doctreedir).glob("*.part"))
