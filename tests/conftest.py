@@ -1,9 +1,16 @@
 """Shared fixtures: the tests run on the CPU with a fixed seed."""
 
+import sys
+
 import pytest
 import torch
 
 from dlbook.utils import set_seed
+
+# Reading notebooks imports jsonschema, which compiles the 38 grammars of the optional
+# IRI checker rfc3987-syntax (a second per test process) though no schema checks an IRI:
+# as in tools/build_book.py, the module is marked missing, which jsonschema expects.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 
 @pytest.fixture(autouse=True)
