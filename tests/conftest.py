@@ -3,9 +3,6 @@
 import sys
 
 import pytest
-import torch
-
-from dlbook.utils import set_seed
 
 # Reading notebooks imports jsonschema, which compiles the 38 grammars of the optional
 # IRI checker rfc3987-syntax (a second per test process) though no schema checks an IRI:
@@ -13,13 +10,21 @@ from dlbook.utils import set_seed
 sys.modules.setdefault("rfc3987_syntax", None)
 
 
+# torch is imported by the fixtures, not here, so that pytest-xdist's controller, which
+# runs no test, starts without it
+
+
 @pytest.fixture(autouse=True)
 def _seed():
+    from dlbook.utils import set_seed
+
     set_seed(0)
     yield
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _threads():
+    import torch
+
     # Tiny models: one thread is as fast, and stays fast when other work shares the CPU.
     torch.set_num_threads(1)
