@@ -46,6 +46,17 @@ def settle(page) -> list[str]:
     return page.evaluate(SETTLE)
 
 
+def close_pages(context, pages) -> None:
+    """Close a test's pages; the theme's mode, a saved Binder session and cookies that
+    they stored are not the next test's."""
+    for page in pages:
+        if not page.is_closed():
+            if page.url.startswith("http://127.0.0.1"):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.close()
+    context.clear_cookies()
+
+
 # --- the book's pages, from the table of contents -------------------------------------
 
 def toc_documents() -> list[str]:

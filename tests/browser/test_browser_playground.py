@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from booksite import ROOT, SCREENSHOTS
+from booksite import ROOT, SCREENSHOTS, close_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -23,18 +23,25 @@ LN2 = math.log(2)
 
 
 @pytest.fixture
-def open_widget_page(browser, site_url):
-    """Open a page in a fresh context that can reach 127.0.0.1 only (so the widgets must
-    work offline); returns ``(page, errors)``."""
-    contexts = []
+def open_widget_page(browser, site_context, site_url):
+    """Open a page that can reach 127.0.0.1 only (so the widgets must work offline), in
+    the shared context, or in a context of its own for touch; returns
+    ``(page, errors)``."""
+    contexts, pages = [], []
 
     def _open(path, *, width=1280, touch=False, reduced_motion="no-preference",
               theme=None):
-        context = browser.new_context(viewport={"width": width, "height": 900},
-                                      has_touch=touch, is_mobile=touch,
-                                      reduced_motion=reduced_motion)
-        context.set_default_timeout(30_000)
-        contexts.append(context)
+        if touch:  # a phone's touch screen is the whole context's
+            context = browser.new_context(viewport={"width": width, "height": 900},
+                                          has_touch=True, is_mobile=True)
+            context.set_default_timeout(30_000)
+            contexts.append(context)
+        else:
+            context = site_context
+        page = context.new_page()
+        pages.append(page)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(reduced_motion=reduced_motion)
         errors, outside = [], []
 
         def route(r):
@@ -44,11 +51,10 @@ def open_widget_page(browser, site_url):
                 outside.append(r.request.url)
                 r.abort()
 
-        context.route("**/*", route)
+        page.route("**/*", route)
         if theme is not None:  # the theme's first-visit mode, as its toggle stores it
-            context.add_init_script(f"localStorage.setItem('mode', '{theme}');"
-                                    f"localStorage.setItem('theme', '{theme}');")
-        page = context.new_page()
+            page.add_init_script(f"localStorage.setItem('mode', '{theme}');"
+                                 f"localStorage.setItem('theme', '{theme}');")
         page.on("console",
                 lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
@@ -58,6 +64,7 @@ def open_widget_page(browser, site_url):
         return page, errors + [f"request outside 127.0.0.1: {u}" for u in outside]
 
     yield _open
+    close_pages(site_context, pages)
     for context in contexts:
         context.close()
 
