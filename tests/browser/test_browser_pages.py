@@ -8,8 +8,8 @@ import subprocess
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from booksite import (CONFIG, ROOT, SCREENSHOTS, has_code, repository, settle,
-                      toc_documents)
+from booksite import (CONFIG, ROOT, SCREENSHOTS, close_pages, has_code, repository,
+                      settle, toc_documents)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -113,3 +113,22 @@ def test_site_root_redirects_to_the_first_page(open_page):
     page.wait_for_function("path => location.pathname.endsWith(path)",
                            arg=f"/{toc_documents()[0]}.html", timeout=10_000)
     assert not log.problems()
+
+
+def test_what_one_test_stores_does_not_reach_the_next(site_context, site_url):
+    """The tests' pages share one browser context: a reader's dark mode stored by one
+    test's page is gone once its pages are closed."""
+    first = site_context.new_page()
+    first.goto(site_url + "book/notation.html", wait_until="load")
+    first.evaluate("() => { localStorage.setItem('mode', 'dark'); "
+                   "localStorage.setItem('theme', 'dark'); }")
+    close_pages(site_context, [first])
+    second = site_context.new_page()
+    try:
+        second.goto(site_url + "book/notation.html", wait_until="load")
+        stored = second.evaluate("() => [localStorage.getItem('mode'), "
+                                 "localStorage.getItem('theme')]")
+        assert "dark" not in stored, stored
+        assert second.evaluate("document.documentElement.dataset.theme") == "light"
+    finally:
+        second.close()
