@@ -304,12 +304,15 @@ def build_deck(page_path: Path, source: Path, doc: str, meta: dict) -> tuple[str
     scripts = "".join(f'<script src="{src}"></script>' for src in (
         "_reveal/reveal.js", "_reveal/plugin/notes/notes.js", "_katex/katex.min.js",
         "_katex/contrib/auto-render.min.js", "slides.js"))
+    # the book's icon, which the pages have: without it a browser asks for /favicon.ico
+    icon = (f'<link rel="icon" href="../_static/{html.escape(meta["favicon"])}">\n'
+            if meta.get("favicon") else "")
     deck = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(chapter_title)}: slides</title>
+{icon}<title>{html.escape(chapter_title)}: slides</title>
 {css}
 </head>
 <body>
@@ -357,6 +360,14 @@ def decks(app: Sphinx) -> dict[str, Path]:
     return found
 
 
+def _static_name(favicon: str | None) -> str | None:
+    """Where Sphinx puts the book's favicon, by its name in ``_static``; None for none,
+    or for one given as a web address (left out of the decks)."""
+    if not favicon or "://" in favicon:
+        return None
+    return Path(favicon).name
+
+
 def _inputs_digest(page: Path, source: Path, meta: dict) -> str:
     """What a deck is made from: its page, its chapter's source, the book's title and
     this file."""
@@ -379,7 +390,8 @@ def write_decks(app: Sphinx, exception: Exception | None) -> None:
         _copy(modules / src, outdir / dst)
     for name in DECK_FILES:
         _copy(HERE / name, outdir / name)
-    meta = {"title": app.config.html_title or app.config.project}
+    meta = {"title": app.config.html_title or app.config.project,
+            "favicon": _static_name(getattr(app.config, "html_favicon", None))}
     record = Path(app.doctreedir) / "slide-decks.json"
     try:
         made = json.loads(record.read_text(encoding="utf-8"))

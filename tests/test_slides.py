@@ -145,3 +145,15 @@ def test_a_deck_is_made_again_only_when_what_it_is_made_from_changed(tmp_path,
     slides.write_decks(app, None)
     assert len(made) == 5 and deck.is_file()
     assert not list(Path(app.doctreedir).glob("*.part"))
+
+
+def test_a_deck_has_the_books_icon(tmp_path):
+    """Without the icon the pages have, a browser asks the site for /favicon.ico."""
+    md, html = _chapter(tmp_path, marked=list(range(10)))
+    deck, _ = slides.build_deck(html, md, "book/chapter",
+                                {"title": "A book", "favicon": "favicon.svg"})
+    assert '<link rel="icon" href="../_static/favicon.svg">' in deck
+    deck, _ = slides.build_deck(html, md, "book/chapter", {"title": "A book"})
+    assert 'rel="icon"' not in deck
+    assert slides._static_name("_static/favicon.svg") == "favicon.svg"
+    assert slides._static_name("https://example.org/icon.png") is None
