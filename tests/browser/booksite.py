@@ -10,6 +10,7 @@ partial book built with a private toc can be tested too. Screenshots go to
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from helpers import book
@@ -36,8 +37,18 @@ SETTLE = """async () => {
   return images.filter((image) => !image.naturalWidth).map((image) => image.src);
 }"""
 
+# No host but 127.0.0.1 resolves, so nothing a page asks of the internet can arrive;
+# the tests record such requests (see outside()) without intercepting every request,
+# which would cost a round trip through the test process for each.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
+def outside(url: str) -> bool:
+    """A request that leaves this machine: any web address not on 127.0.0.1."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1"
 
 
 def settle(page) -> list[str]:

@@ -23,12 +23,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psutil
 import pytest
 
-from booksite import CHROMIUM_ARGS, CONFIG, ROOT, close_pages, repository
+from booksite import CHROMIUM_ARGS, CONFIG, ROOT, close_pages, outside, repository
 from helpers import book
 
 
@@ -236,7 +235,7 @@ def open_page(site_context, site_url):
 
     Requests to 127.0.0.1 go through; Binder's build endpoint for this repository is
     answered with a "ready" event naming ``binder_server`` (a JupyterServer) when given;
-    every other request is refused and recorded.
+    every other request fails (no other host resolves) and is recorded.
     """
     pages = []
 
@@ -251,30 +250,30 @@ def open_page(site_context, site_url):
         binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
         build_url = f"{binder}/build/gh/{org}/{repo}/{branch}"
 
-        def route(route):
-            url = route.request.url
-            if urlsplit(url).hostname == "127.0.0.1":
-                route.continue_()
-            elif url.split("?")[0] == build_url and binder_server is not None:
-                log.binder_requests.append(url)
-                event = {"phase": "ready", "url": binder_server.url,
-                         "token": binder_server.token, "message": "local test server"}
-                headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                           "Access-Control-Allow-Origin": site_url.rstrip("/")}
-                route.fulfill(status=200, headers=headers,
-                              body=f"data: {json.dumps(event)}\n\n")
-            else:
-                log.external_requests.append(url)
-                route.abort()
+        def is_binder_build(url: str) -> bool:
+            return url.split("?")[0] == build_url
 
-        page.route("**/*", route)
+        def answer_as_binder(route):
+            log.binder_requests.append(route.request.url)
+            event = {"phase": "ready", "url": binder_server.url,
+                     "token": binder_server.token, "message": "local test server"}
+            headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                       "Access-Control-Allow-Origin": site_url.rstrip("/")}
+            route.fulfill(status=200, headers=headers,
+                          body=f"data: {json.dumps(event)}\n\n")
+
+        if binder_server is not None:
+            page.route(is_binder_build, answer_as_binder)
+        page.on("request", lambda r: outside(r.url) and not (
+            binder_server is not None and is_binder_build(r.url))
+            and log.external_requests.append(r.url))
         page.on("console", lambda m: log.console_errors.append(m.text)
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: log.console_errors.append(f"uncaught: {e}"))
         def failed(request):
             if request.url in log.external_requests:
-                return  # refused by route: recorded as a request outside 127.0.0.1
-            if (binder_server is not None and request.url.split("?")[0] == build_url
+                return  # unreachable: recorded as a request outside 127.0.0.1
+            if (binder_server is not None and is_binder_build(request.url)
                     and request.failure == "net::ERR_ABORTED"):
                 return  # the page closes Binder's event stream once it has read "ready"
             log.failed_requests.append(f"{request.url} ({request.failure})")

@@ -132,3 +132,21 @@ def test_what_one_test_stores_does_not_reach_the_next(site_context, site_url):
         assert second.evaluate("document.documentElement.dataset.theme") == "light"
     finally:
         second.close()
+
+
+def test_a_request_outside_127_0_0_1_fails_and_is_reported(open_page):
+    page, log = open_page("book/notation.html")
+    fetched = page.evaluate("""async () => {
+        try { await fetch('https://example.org/tracker.js'); return 'arrived'; }
+        catch (error) { return 'failed'; } }""")
+    page.evaluate("""() => new Promise((done) => {
+        const image = new Image();
+        image.onload = image.onerror = done;
+        image.src = 'https://cdn.example.com/figure.png'; })""")
+    assert fetched == "failed"
+    problems = log.problems()
+    for url in ("https://example.org/tracker.js", "https://cdn.example.com/figure.png"):
+        assert f"request outside 127.0.0.1: {url}" in problems, problems
+    # besides, only the browser's own note of each failed load
+    assert [p for p in problems if "outside" not in p] == [
+        "console error: Failed to load resource: net::ERR_NAME_NOT_RESOLVED"] * 2
