@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers.book import (BOOK, ROOT, SITE, built_site, has_code, read_chapter,
+from helpers.book import (BOOK, ROOT, SITE, article, built_site, has_code, read_chapter,
                           source_of, tool, toc_chapters)
 from helpers.scaffold import Chapter, bib_keys, glossary_terms, labels
 from helpers.scaffold import read_chapter as read_scaffold
@@ -484,20 +484,13 @@ def site() -> Path:
     return built_site()
 
 
-def _soup(html: str):
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    return soup.find("article") or soup
-
-
 @functools.lru_cache(maxsize=4)  # a page is read by two checks in a row
 def code_blocks(html: str) -> tuple[tuple[str, bool], ...]:
     """(text, shown) of each code block of a page's article: cell inputs and literal
     blocks (literalinclude), not cell outputs; shown is False inside a closed
     ``<details>`` (a hide-input cell's collapsed code)."""
     blocks = []
-    for pre in _soup(html).find_all("pre"):
+    for pre in article(html).find_all("pre"):
         if pre.find_parent("div", class_="cell_output"):
             continue
         closed = any(d.get("open") is None for d in pre.find_parents("details"))
@@ -518,7 +511,7 @@ def page_line_problems(html: str) -> list[str]:
 
 def page_run_time(html: str) -> str | None:
     """The run time the page's overview box shows, or None without a box."""
-    box = _soup(html).find(class_="chapter-overview")
+    box = article(html).find(class_="chapter-overview")
     if box is None:
         return None
     text = re.sub(r"\s+", " ", box.get_text().replace("\u00a0", " "))
@@ -647,7 +640,7 @@ def test_page_shows_its_box_with_the_recorded_run_time(site, md):
 def page_glossary_terms(html: str) -> list[str]:
     """The terms a built glossary page defines (its ``<dt>`` entries)."""
     terms = []
-    for dl in _soup(html).find_all("dl", class_="glossary"):
+    for dl in article(html).find_all("dl", class_="glossary"):
         for dt in dl.find_all("dt"):
             for anchor in dt.find_all("a", class_="headerlink"):
                 anchor.decompose()
@@ -666,7 +659,7 @@ def test_search_finds_the_glossary_terms(site):
 
 @pytest.mark.browser
 def test_introduction_links_the_course_plan(site):
-    intro = _soup((site / "book" / "intro.html").read_text(encoding="utf-8"))
+    intro = article((site / "book" / "intro.html").read_text(encoding="utf-8"))
     hrefs = [a.get("href", "").split("#")[0] for a in intro.find_all("a")]
     assert "course-plan.html" in hrefs, "book/intro.html does not link the course plan"
     assert (site / "book" / "course-plan.html").exists()

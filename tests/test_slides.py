@@ -122,7 +122,8 @@ def test_a_deck_is_made_again_only_when_what_it_is_made_from_changed(tmp_path,
 
     slides.write_decks(app, None)
     assert made == ["book/chapter"] and "<h2>Section 9</h2>" in deck.read_text()
-    assert json.loads(counts.read_text()) == {"book/chapter": 12}  # title, 10 sections, 1 cell
+    # the title, the 10 marked sections and the tagged cell
+    assert json.loads(counts.read_text()) == {"book/chapter": 12}
 
     slides.write_decks(app, None)  # nothing changed: the deck is kept
     assert made == ["book/chapter"]

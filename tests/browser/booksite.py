@@ -48,7 +48,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def outside(url: str) -> bool:
     """A request that leaves this machine: any web address not on 127.0.0.1."""
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1"
+    return (parts.scheme in ("http", "https", "ws", "wss")
+            and parts.hostname != "127.0.0.1")
 
 
 def settle(page) -> list[str]:

@@ -124,14 +124,20 @@ def alt_problem(alt: str | None, src: str) -> str | None:
     return None
 
 
-def page_alt_problems(html: str) -> list[str]:
-    """One line per image of a page's article whose alt text does not describe it."""
+@lru_cache(maxsize=4)  # the checks of one page run one after another: parsed once
+def article(html: str):
+    """A built page's article (the chapter, not the theme's chrome), parsed; read it,
+    do not change it: the next check of the page gets the same tree."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    article = soup.find("article") or soup  # the chapter, not the theme's chrome
+    return soup.find("article") or soup
+
+
+def page_alt_problems(html: str) -> list[str]:
+    """One line per image of a page's article whose alt text does not describe it."""
     problems = []
-    for img in article.find_all("img"):
+    for img in article(html).find_all("img"):
         why = alt_problem(img.get("alt"), img.get("src", ""))
         if why:
             problems.append(f"<img src={img.get('src')!r}>: {why}")
