@@ -264,9 +264,12 @@ def open_page(site_context, site_url):
 
         if binder_server is not None:
             page.route(is_binder_build, answer_as_binder)
-        page.on("request", lambda r: outside(r.url) and not (
-            binder_server is not None and is_binder_build(r.url))
-            and log.external_requests.append(r.url))
+        def record_outside(request):
+            answered = binder_server is not None and is_binder_build(request.url)
+            if outside(request.url) and not answered:
+                log.external_requests.append(request.url)
+
+        page.on("request", record_outside)
         page.on("console", lambda m: log.console_errors.append(m.text)
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: log.console_errors.append(f"uncaught: {e}"))

@@ -42,7 +42,12 @@ def open_widget_page(browser, site_context, site_url):
         page.set_viewport_size({"width": width, "height": 900})
         page.emulate_media(reduced_motion=reduced_motion)
         errors, away = [], []
-        page.on("request", lambda r: outside(r.url) and away.append(r.url))
+
+        def record_outside(request):
+            if outside(request.url):
+                away.append(request.url)
+
+        page.on("request", record_outside)
         if theme is not None:  # the theme's first-visit mode, as its toggle stores it
             page.add_init_script(f"localStorage.setItem('mode', '{theme}');"
                                  f"localStorage.setItem('theme', '{theme}');")
