@@ -391,7 +391,7 @@ def write_decks(app: Sphinx, exception: Exception | None) -> None:
     for name in DECK_FILES:
         _copy(HERE / name, outdir / name)
     meta = {"title": app.config.html_title or app.config.project,
-            "favicon": _static_name(getattr(app.config, "html_favicon", None))}
+            "favicon": _static_name(app.config.html_favicon)}
     record = Path(app.doctreedir) / "slide-decks.json"
     try:
         made = json.loads(record.read_text(encoding="utf-8"))

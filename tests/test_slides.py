@@ -105,7 +105,8 @@ def _app(tmp_path: Path, md: Path, html: Path) -> SimpleNamespace:
     return SimpleNamespace(outdir=str(site), srcdir=str(srcdir),
                            doctreedir=str(tmp_path / "doctrees"),
                            builder=SimpleNamespace(format="html"),
-                           config=SimpleNamespace(html_title="A book", project="A book"),
+                           config=SimpleNamespace(html_title="A book", project="A book",
+                                                  html_favicon=None),
                            _slide_decks={"book/chapter": md})
 
 

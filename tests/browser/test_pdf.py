@@ -1,10 +1,10 @@
-"""The printed book (`make book` prints it with tools/pdf.py), read back with poppler's tools: every
-chapter and the bibliography are in it, with their figures at print resolution, the
-maths typeset, every reference resolved, and contents whose page numbers are right."""
+"""The printed book (`make book` prints it with tools/pdf.py), read back with poppler's
+tools: every chapter and the bibliography are in it, with their figures at print
+resolution, the maths typeset, every reference resolved, and contents whose page
+numbers are right."""
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
@@ -13,6 +13,7 @@ import tomllib
 
 import pytest
 from booksite import CONFIG, ROOT, SITE, toc_documents
+from helpers.book import article
 from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.browser
@@ -51,12 +52,9 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-@functools.cache
 def _article(doc: str):
-    """The article of a built toc page, parsed once for all these tests (read only)."""
-    page = BeautifulSoup((SITE / f"{doc}.html").read_text(encoding="utf-8"),
-                         "html.parser")
-    return page.select_one("article.bd-article")
+    """The article of a built toc page, parsed once for all the tests (read only)."""
+    return article((SITE / f"{doc}.html").read_text(encoding="utf-8"))
 
 
 def _chapter_titles() -> list[tuple[str, str]]:

@@ -124,10 +124,10 @@ def alt_problem(alt: str | None, src: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4)  # the checks of one page run one after another: parsed once
+@lru_cache(maxsize=None)  # a page's checks in one test process parse it once
 def article(html: str):
     """A built page's article (the chapter, not the theme's chrome), parsed; read it,
-    do not change it: the next check of the page gets the same tree."""
+    do not change it: every check of the page gets the same tree."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
